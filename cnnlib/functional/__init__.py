@@ -1,0 +1,31 @@
+"""numpy reference operations, named and called like ``torch.nn.functional``.
+
+Convolution (cross-correlation, as in every deep learning library) in 1, 2 and 3
+dimensions is one N-dimensional implementation, :func:`conv_nd`; pooling likewise
+is :func:`max_pool_nd` and :func:`avg_pool_nd`. Every operation has a
+``*_backward`` that returns the gradients of its array inputs. Signals
+(chapter 2) have :func:`convolve`, :func:`correlate` and :func:`continuous_convolve`.
+"""
+from .conv import (conv1d, conv1d_backward, conv2d, conv2d_backward, conv3d, conv3d_backward,
+                   conv_nd, conv_nd_backward)
+from .naive import conv_nd_naive
+from .pool import (avg_pool1d, avg_pool1d_backward, avg_pool2d, avg_pool2d_backward, avg_pool3d,
+                   avg_pool3d_backward, avg_pool_nd, avg_pool_nd_backward, global_avg_pool,
+                   max_pool1d, max_pool1d_backward, max_pool2d, max_pool2d_backward, max_pool3d,
+                   max_pool3d_backward, max_pool_nd, max_pool_nd_backward, min_pool1d, min_pool2d,
+                   min_pool3d, min_pool_nd)
+from .signal import continuous_convolve, convolve, correlate
+from ._args import output_shape as _output_shape
+
+
+def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
+    """Output length along one dimension: ``floor((size + 2*padding - dilation*(kernel_size-1) - 1) / stride) + 1``.
+
+    Raises ValueError for a non-positive stride/dilation or a kernel longer than the padded input.
+    (Dumoulin & Visin, 2016, relationship 15.)
+    """
+    from ._args import positive
+    positive((stride,), "stride"), positive((dilation,), "dilation"), positive((kernel_size,), "kernel_size")
+    if padding < 0:
+        raise ValueError(f"padding={padding} must be non-negative")
+    return _output_shape((size,), (kernel_size,), (stride,), [(padding, padding)], (dilation,))[0]
