@@ -1,0 +1,49 @@
+"""Counting: parameters of layers and receptive fields of stacked layers.
+
+Parameter counts follow the weight shapes of ``torch.nn.Linear`` ``(out, in)`` and
+``torch.nn.Conv2d`` ``(C_out, C_in / groups, K_h, K_w)``. Receptive-field sizes follow
+Dumoulin & Visin (2016) and Araujo et al. (2019), "Computing receptive fields of
+convolutional neural networks".
+"""
+import numpy as np
+
+
+def dense_params(n_in, n_out, bias=True):
+    """Parameters of a fully-connected layer from ``n_in`` to ``n_out`` units: ``n_in * n_out (+ n_out)``."""
+    if n_in <= 0 or n_out <= 0:
+        raise ValueError(f"n_in={n_in} and n_out={n_out} must be positive")
+    return n_in * n_out + (n_out if bias else 0)
+
+
+def conv_params(c_in, c_out, kernel_size, groups=1, bias=True):
+    """Parameters of a convolution: ``C_out * (C_in / groups) * prod(kernel) (+ C_out)``.
+
+    ``kernel_size``: int (square/cubic kernels need a tuple) or tuple of sizes.
+    Raises ValueError when the channels are not divisible by ``groups``. The count does not
+    depend on the input's height and width: that is weight sharing.
+    """
+    kernel = (kernel_size,) if np.isscalar(kernel_size) else tuple(kernel_size)
+    if groups <= 0 or c_in % groups or c_out % groups:
+        raise ValueError(f"c_in={c_in} and c_out={c_out} must both be divisible by groups={groups}")
+    return c_out * (c_in // groups) * int(np.prod(kernel)) + (c_out if bias else 0)
+
+
+def receptive_field(layers):
+    """Receptive field of the last layer of a stack, along one dimension.
+
+    Args:
+        layers: sequence of ``(kernel_size, stride, dilation)`` tuples (a pooling layer is
+            ``(window, stride, 1)``), first layer first.
+
+    Returns:
+        ``(size, jump)``: how many input positions one output position sees, and how far
+        apart (in input positions) neighbouring outputs are. Recurrence:
+        ``size += dilation * (kernel - 1) * jump``; ``jump *= stride``.
+    """
+    size, jump = 1, 1
+    for kernel, stride, dilation in layers:
+        if kernel <= 0 or stride <= 0 or dilation <= 0:
+            raise ValueError(f"layer {(kernel, stride, dilation)}: kernel, stride and dilation must be positive")
+        size += dilation * (kernel - 1) * jump
+        jump *= stride
+    return size, jump
