@@ -33,6 +33,17 @@ class PoolGeometry:
             raise ValueError(f"padding={pads} must be between 0 and half the kernel size {self.kernel}")
         self.pads = [(p, p) for p in pads]
         self.out = output_shape(self.shape[2:], self.kernel, self.stride, self.pads, self.dilation, "pooling window")
+        self._check_windows_see_input()
+
+    def _check_windows_see_input(self):
+        """With dilation, a window's taps can all land in the padding: refuse rather than return -inf."""
+        for h, k, s, dl, (p, _), o in zip(self.shape[2:], self.kernel, self.stride, self.dilation, self.pads, self.out):
+            taps = np.arange(o)[:, None] * s + np.arange(k)[None, :] * dl     # padded coordinates
+            inside = (taps >= p) & (taps < p + h)
+            if not inside.any(axis=1).all():
+                bad = int(np.argmin(inside.any(axis=1)))
+                raise ValueError(f"pooling window {bad} (kernel {k}, dilation {dl}, padding {p}) covers only padding "
+                                 f"of an input of size {h}; reduce the padding or dilation")
 
     @property
     def tiles(self):
