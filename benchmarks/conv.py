@@ -1,0 +1,77 @@
+"""Forward + backward time of cnnlib's numpy convolution and pooling against torch on the CPU.
+
+    python benchmarks/conv.py [--repeats 7]
+
+Same process, float32, same inputs; each row is the median of ``repeats`` runs
+after one warm-up. The goal is a ratio (cnnlib / torch) of at most 2 on every row.
+This is a measurement, not a test: timings depend on the machine.
+"""
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as TF
+
+import cnnlib.functional as F
+
+# (name, op, input shape, weight shape or pooling window, keyword arguments)
+CASES = [
+    ("conv2d 64x3x32x32, 16 filters 3x3", "conv", (64, 3, 32, 32), (16, 3, 3, 3), dict(padding=1)),
+    ("conv2d 64x16x16x16, 32 filters 3x3", "conv", (64, 16, 16, 16), (32, 16, 3, 3), dict(padding=1)),
+    ("conv2d 8x3x224x224, 64 filters 11x11 s4", "conv", (8, 3, 224, 224), (64, 3, 11, 11), dict(stride=4, padding=2)),
+    ("conv1d 32x1x16000, 8 filters 9", "conv", (32, 1, 16000), (8, 1, 9), dict(padding=4)),
+    ("max_pool2d 64x16x32x32, 2x2", "pool", (64, 16, 32, 32), 2, {}),
+]
+
+
+def numpy_step(op, x, w, kwargs):
+    if op == "conv":
+        conv, backward = {3: (F.conv1d, F.conv1d_backward), 4: (F.conv2d, F.conv2d_backward)}[x.ndim]
+        y = conv(x, w, **kwargs)
+        return backward(np.ones_like(y), x, w, **kwargs)
+    y = F.max_pool2d(x, w)
+    return F.max_pool2d_backward(np.ones_like(y), x, w)
+
+
+def torch_step(op, x, w, kwargs):
+    x = x.detach().requires_grad_(True)
+    if op == "conv":
+        w = w.detach().requires_grad_(True)
+        y = {3: TF.conv1d, 4: TF.conv2d}[x.dim()](x, w, **kwargs)
+    else:
+        y = TF.max_pool2d(x, w)
+    y.backward(torch.ones_like(y))
+    return x.grad
+
+
+def median_time(fn, repeats):
+    fn()   # warm-up: allocations, BLAS thread start
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    print(f"numpy {np.__version__}, torch {torch.__version__}, torch threads {torch.get_num_threads()}")
+    print(f"| case (forward + backward, float32) | cnnlib ms | torch ms | ratio |")
+    print(f"|---|---:|---:|---:|")
+    for name, op, x_shape, w_shape, kwargs in CASES:
+        x = rng.normal(size=x_shape).astype(np.float32)
+        w = rng.normal(size=w_shape).astype(np.float32) if op == "conv" else w_shape
+        wt = torch.from_numpy(w) if op == "conv" else w
+        ours = median_time(lambda: numpy_step(op, x, w, kwargs), args.repeats)
+        theirs = median_time(lambda: torch_step(op, torch.from_numpy(x), wt, kwargs), args.repeats)
+        print(f"| {name} | {ours * 1e3:.1f} | {theirs * 1e3:.1f} | {ours / theirs:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

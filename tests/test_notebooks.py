@@ -1,0 +1,100 @@
+"""The chapters as source files: layout, Colab cell, no outputs, the parts every chapter must have.
+
+(Executing them is nbval's job: pytest collects notebooks/*.ipynb with --nbval-lax.)
+"""
+import json
+import pathlib
+import re
+import sys
+
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from colab_cell import setup_cell_source  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def toc_files():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc["parts"]:
+        files += [c["file"] for c in part["chapters"]]
+    return files
+
+
+def load(path):
+    return json.loads(path.read_text())
+
+
+def text(nb, kind):
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind)
+
+
+def test_toc_lists_exactly_the_files_that_exist():
+    listed = toc_files()
+    for f in listed:
+        assert any((ROOT / f).with_suffix(s).exists() for s in (".md", ".ipynb")), f"_toc.yml lists missing {f}"
+    chapters = {f"notebooks/{p.stem}" for p in NOTEBOOKS}
+    assert chapters <= set(listed), f"notebooks missing from _toc.yml: {sorted(chapters - set(listed))}"
+
+
+def test_there_are_chapters():
+    assert len(NOTEBOOKS) >= 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_colab_setup_cell_is_first_and_identical(path):
+    nb = load(path)
+    first_code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    assert "".join(first_code["source"]) == setup_cell_source(), "run python tools/colab_cell.py --write"
+    assert "colab-setup" in first_code["metadata"].get("tags", [])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_without_outputs(path):
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] == "code":
+            assert not cell["outputs"] and cell["execution_count"] is None, "run python tools/strip_outputs.py"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_has_objectives_summary_and_exercises(path):
+    nb = load(path)
+    md = text(nb, "markdown")
+    assert nb["cells"][0]["cell_type"] == "markdown" and nb["cells"][0]["source"][0].startswith("# ")
+    assert re.search(r"learning objectives", md, re.I), "no learning objectives"
+    assert re.search(r"^## Summary", md, re.M), "no ## Summary section"
+    assert re.search(r"^## Exercises", md, re.M), "no ## Exercises section"
+    labels = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", md)
+    assert len(labels) >= 5, f"only {len(labels)} exercises"
+    solved = set(re.findall(r"```\{solution\} (\S+)", md))
+    assert set(labels) <= solved, f"exercises without a solution: {sorted(set(labels) - solved)}"
+    assert md.count("Hint") >= len(labels), "every exercise needs a hint"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_exercises_are_auto_checked_and_marked(path):
+    code = text(load(path), "code")
+    assert code.count("### BEGIN SOLUTION") == code.count("### END SOLUTION") >= 1
+    assert "check(" in code
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_widgets_are_hidden_on_the_page_and_have_a_static_companion(path):
+    cells = load(path)["cells"]
+    code = [("".join(c["source"]), c["metadata"].get("tags", [])) for c in cells if c["cell_type"] == "code"]
+    live = [src for src, tags in code if re.search(r"\bmake_\w+\(", src) and "remove-output" in tags]
+    assert live, "a live explorer (make_...) in a cell tagged remove-output: sliders are dead on the web page"
+    assert any(re.search(r"\banimate\(|small_multiples|static", src) for src, tags in code
+               if "remove-output" not in tags), "no static companion for the explorer"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_asserts_its_numbers_and_is_seeded(path):
+    code = text(load(path), "code")
+    assert len(re.findall(r"^\s*assert ", code, re.M)) >= 5
+    if re.search(r"\brng\b|random", code):
+        assert "default_rng(" in code or "manual_seed(" in code
