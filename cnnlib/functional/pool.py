@@ -13,6 +13,8 @@ Backward: max pooling routes each output gradient to the position of its
 window's maximum (the first one, in row-major order, on ties, as torch does
 on the CPU); average pooling spreads it evenly over the window.
 """
+import itertools
+
 import numpy as np
 
 from ._args import as_tuple, check_ndim, output_shape, positive
@@ -50,15 +52,15 @@ class PoolGeometry:
         """True when the windows tile the input exactly: no overlap, gaps or padding."""
         return (self.stride == self.kernel and set(self.dilation) == {1} and not any(lo for lo, _ in self.pads))
 
-    def blocks(self, x):
-        """Non-overlapping windows as a reshape: ``(N, C, out_1, k_1, out_2, k_2, ...)``."""
-        crop = tuple(slice(0, o * k) for o, k in zip(self.out, self.kernel))
-        x = x[(slice(None), slice(None)) + crop]
-        return x.reshape(self.shape[:2] + tuple(v for ok in zip(self.out, self.kernel) for v in ok))
+    def taps(self):
+        """For tiled windows: one strided slice per tap, in row-major tap order.
 
-    @property
-    def block_axes(self):
-        return tuple(3 + 2 * i for i in range(self.d))
+        Slice ``t`` picks tap ``t`` of every window at once, e.g. ``x[..., 0::2, 1::2]``
+        for tap (0, 1) of 2x2 windows: each is a plain ``(N, C, *out)`` view.
+        """
+        for tap in itertools.product(*(range(k) for k in self.kernel)):
+            yield (slice(None), slice(None)) + tuple(
+                slice(t, t + k * o, k) for t, k, o in zip(tap, self.kernel, self.out))
 
     def flat_windows(self, x, fill):
         """Every window as a row: ``(N, C, *out, prod(kernel))`` (a copy)."""
@@ -75,8 +77,12 @@ def max_pool_nd(input, kernel_size, stride=None, padding=0, dilation=1):
     """
     x = np.asarray(input)
     g = PoolGeometry(x.shape, kernel_size, stride, padding, dilation, x.ndim - 2)
-    if g.tiles:
-        return g.blocks(x).max(axis=g.block_axes)
+    if g.tiles:   # one elementwise maximum per tap instead of a reduction over a gathered copy
+        taps = g.taps()
+        y = x[next(taps)].copy()
+        for tap in taps:
+            np.maximum(y, x[tap], out=y)
+        return y
     return g.flat_windows(x, -np.inf).max(axis=-1)
 
 
@@ -109,18 +115,14 @@ def max_pool_nd_backward(grad_output, input, kernel_size, stride=None, padding=0
 
 
 def _tiled_max_backward(grad_output, x, g, dtype):
-    """Non-overlapping windows: a one-hot mask of each block's first maximum, times the gradient."""
-    blocks = g.blocks(x)
-    d = g.d
-    # Bring each window's taps to the end: (N, C, *out, *kernel) -> (N, C, *out, K).
-    order = (0, 1, *(2 + 2 * i for i in range(d)), *g.block_axes)
-    flat = blocks.transpose(order).reshape(*x.shape[:2], *g.out, -1)
-    onehot = np.arange(flat.shape[-1]) == np.argmax(flat, axis=-1)[..., None]
-    routed = (onehot * grad_output[..., None]).astype(dtype, copy=False)
-    routed = routed.reshape(*x.shape[:2], *g.out, *g.kernel).transpose(np.argsort(order))
+    """Non-overlapping windows: each window's first maximum (taps in row-major order) gets the gradient."""
+    y = max_pool_nd(x, g.kernel, g.stride, 0, 1)
     grad = np.zeros(x.shape, dtype=dtype)
-    crop = tuple(slice(0, o * k) for o, k in zip(g.out, g.kernel))
-    grad[(slice(None), slice(None)) + crop] = routed.reshape(grad[(slice(None), slice(None)) + crop].shape)
+    unclaimed = np.ones(y.shape, dtype=bool)     # windows whose maximum has not been found yet
+    for tap in g.taps():
+        first = unclaimed & (x[tap] == y)
+        grad[tap] = np.where(first, grad_output, 0)
+        unclaimed &= ~first
     return grad
 
 
@@ -135,7 +137,8 @@ def avg_pool_nd(input, kernel_size, stride=None, padding=0):
     x = np.asarray(input)
     g = PoolGeometry(x.shape, kernel_size, stride, padding, 1, x.ndim - 2)
     if g.tiles:
-        return g.blocks(x).mean(axis=g.block_axes)
+        y = sum(x[tap] for tap in g.taps())
+        return y / np.prod(g.kernel)
     return g.flat_windows(x, 0.0).mean(axis=-1)
 
 
