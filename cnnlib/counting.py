@@ -15,14 +15,27 @@ def dense_params(n_in, n_out, bias=True):
     return n_in * n_out + (n_out if bias else 0)
 
 
-def conv_params(c_in, c_out, kernel_size, groups=1, bias=True):
+def conv_params(c_in, c_out, kernel_size, groups=1, bias=True, dims=None):
     """Parameters of a convolution: ``C_out * (C_in / groups) * prod(kernel) (+ C_out)``.
 
-    ``kernel_size``: int (square/cubic kernels need a tuple) or tuple of sizes.
-    Raises ValueError when the channels are not divisible by ``groups``. The count does not
-    depend on the input's height and width: that is weight sharing.
+    Args:
+        kernel_size: a tuple of sizes, one per spatial dimension (``(3, 3)`` for a 2D 3x3 kernel),
+            or an int together with ``dims`` (``3, dims=2`` is the same 3x3 kernel).
+        dims: number of spatial dimensions when ``kernel_size`` is an int.
+
+    Raises:
+        ValueError: an int ``kernel_size`` without ``dims`` (a bare 3 could be 3 or 9 or 27 taps),
+            or channels not divisible by ``groups``.
+
+    The count does not depend on the input's height and width: that is weight sharing.
     """
-    kernel = (kernel_size,) if np.isscalar(kernel_size) else tuple(kernel_size)
+    if np.isscalar(kernel_size):
+        if dims is None:
+            raise ValueError(f"kernel_size={kernel_size} is ambiguous: pass a tuple such as "
+                             f"({kernel_size}, {kernel_size}) or give dims=1, 2 or 3")
+        kernel = (int(kernel_size),) * dims
+    else:
+        kernel = tuple(kernel_size)
     if groups <= 0 or c_in % groups or c_out % groups:
         raise ValueError(f"c_in={c_in} and c_out={c_out} must both be divisible by groups={groups}")
     return c_out * (c_in // groups) * int(np.prod(kernel)) + (c_out if bias else 0)

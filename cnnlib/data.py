@@ -32,7 +32,7 @@ def _to_unit(img):
 
 
 def _rgb_to_gray(img):
-    """ITU-R BT.601 luma: the weights ``skimage.color.rgb2gray`` also uses (0.2125, 0.7154, 0.0721)."""
+    """Luminance with the ITU-R BT.709 weights (0.2125, 0.7154, 0.0721), as ``skimage.color.rgb2gray``."""
     return img[..., :3] @ np.array([0.2125, 0.7154, 0.0721])
 
 

@@ -24,13 +24,18 @@ def images(imgs, titles=None, ncols=None, size=2.6, cmap="gray", vmin=None, vmax
 
 
 def grid_values(ax, a, fmt="{:g}", cmap="Blues", title=None, fontsize=10, vmin=None, vmax=None):
-    """Draw a small 2D array as a coloured grid with each value written in its cell; returns the image artist."""
-    a = np.asarray(a)
+    """Draw a small 2D array as a coloured grid with each value written in its cell; returns the image artist.
+
+    The text colour follows each cell's rendered colour (black on light cells, white on dark ones, by
+    luminance), so the numbers stay readable for any colour map and scale.
+    """
+    a = np.asarray(a, dtype=float)
     im = ax.imshow(a, cmap=cmap, vmin=vmin, vmax=vmax)
-    lo, hi = (np.nanmin(a), np.nanmax(a)) if a.size else (0, 1)
+    rgba = im.cmap(im.norm(a))
+    luminance = rgba[..., :3] @ np.array([0.2126, 0.7152, 0.0722])
     for (i, j), v in np.ndenumerate(a):
-        dark = hi > lo and (v - lo) / (hi - lo) > 0.6
-        ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=fontsize, color="white" if dark else "black")
+        ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=fontsize,
+                color="black" if luminance[i, j] > 0.45 else "white")
     ax.set_xticks([]), ax.set_yticks([])
     if title:
         ax.set_title(title, fontsize=fontsize + 1)

@@ -11,6 +11,7 @@ The pattern every explorer follows:
 """
 import matplotlib.pyplot as plt
 from matplotlib.animation import FuncAnimation
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 
 class Explorer:
@@ -30,7 +31,8 @@ class Explorer:
             control.observe(lambda change: self.redraw(), names="value")
         self.widget = w.VBox([w.HBox(list(self.controls.values()), layout=w.Layout(flex_flow="row wrap")),
                               self.output])
-        plt.close(fig)   # shown through self.output only, not again by the inline backend
+        plt.close(fig)       # shown through self.output only, not again by the inline backend;
+        FigureCanvasAgg(fig)  # closing leaves a canvas that cannot render: give it one that does
         self.redraw()
 
     @property
