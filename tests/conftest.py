@@ -1,17 +1,5 @@
-import os
-import pathlib
-
 import matplotlib
-import pytest
 
-matplotlib.use("Agg")   # tests draw figures headless
-
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="session")
-def root():
-    return ROOT
-
-
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Tests draw figures headless. Only this process: setting MPLBACKEND in the environment would
+# reach the notebook kernels that the book build starts, and their figures would vanish.
+matplotlib.use("Agg")

@@ -84,12 +84,14 @@ def test_code_exercises_are_auto_checked_and_marked(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_widgets_are_hidden_on_the_page_and_have_a_static_companion(path):
-    cells = load(path)["cells"]
-    code = [("".join(c["source"]), c["metadata"].get("tags", [])) for c in cells if c["cell_type"] == "code"]
-    live = [src for src, tags in code if re.search(r"\bmake_\w+\(", src) and "remove-output" in tags]
+    code = [("".join(c["source"]), c["metadata"].get("tags", [])) for c in load(path)["cells"] if c["cell_type"] == "code"]
+    live = [i for i, (src, tags) in enumerate(code) if re.search(r"\bmake_\w+\(", src) and "remove-output" in tags]
     assert live, "a live explorer (make_...) in a cell tagged remove-output: sliders are dead on the web page"
-    assert any(re.search(r"\banimate\(|small_multiples|static", src) for src, tags in code
-               if "remove-output" not in tags), "no static companion for the explorer"
+    for i in live:
+        assert i + 1 < len(code), "the explorer needs a static companion after it"
+        companion, tags = code[i + 1]
+        assert not {"remove-output", "remove-cell"} & set(tags), "the static companion must be shown on the page"
+        assert re.search(r"animate\(|figure|fig\b|plt\.|show", companion), "the companion must draw something"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
