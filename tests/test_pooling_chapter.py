@@ -1,0 +1,168 @@
+"""Tests for chapter 6's helpers: cnnlib.invariance, cnnlib.widgets.pooling, cnnlib.exercises.pooling."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+import torch
+
+from cnnlib import functional as F
+from cnnlib import invariance as inv
+from cnnlib.exercises import check
+from cnnlib.exercises import pooling as ex
+from cnnlib.widgets import pooling as wp
+
+rng = np.random.default_rng(0)
+
+
+# cnnlib.invariance -----------------------------------------------------------
+
+def test_edge_features_match_torch_conv_relu():
+    img = rng.random((20, 24))
+    ours = inv.edge_features(img, padding=1)
+    ref = torch.relu(torch.nn.functional.conv2d(torch.tensor(img)[None, None], torch.tensor(inv.EDGE_FILTERS),
+                                                padding=1)).numpy()
+    assert ours.shape == (1, 3, 20, 24)
+    assert np.allclose(ours, ref)
+    assert inv.edge_features(img).shape == (1, 3, 18, 22)
+    padded = np.pad(img, 1, mode="edge")
+    ref_edge = torch.relu(torch.nn.functional.conv2d(torch.tensor(padded)[None, None], torch.tensor(inv.EDGE_FILTERS)))
+    assert np.allclose(inv.edge_features(img, padding="edge"), ref_edge.numpy())
+    # a constant image has no edges anywhere, not even at the border, with edge padding
+    assert np.allclose(inv.edge_features(np.ones((6, 6)), padding="edge"), 0)
+    assert inv.edge_features(np.ones((6, 6)), padding=1).max() > 0
+
+
+def test_edge_features_rejects_bad_shapes():
+    with pytest.raises(ValueError, match="grayscale"):
+        inv.edge_features(rng.random((4, 5, 3)))
+    with pytest.raises(ValueError, match=r"\(C, 1, K, K\)"):
+        inv.edge_features(rng.random((8, 8)), weight=np.ones((2, 3, 3)))
+    with pytest.raises(ValueError, match="odd"):
+        inv.edge_features(rng.random((8, 8)), weight=np.ones((1, 1, 2, 2)), padding="edge")
+
+
+def test_shift_crop_moves_content():
+    img = np.arange(100.0).reshape(10, 10)
+    ref, moved = inv.shift(img, 0, 0, margin=2), inv.shift(img, 1, 2, margin=2)
+    assert ref.shape == moved.shape == (6, 6)
+    # content moved down 1 and right 2: moved[i, j] == ref[i - 1, j - 2]
+    assert np.array_equal(moved[1:, 2:], ref[:-1, :-2])
+    assert np.array_equal(inv.shift(img, 0, 3, mode="roll"), np.roll(img, 3, axis=1))
+    with pytest.raises(ValueError, match="margin"):
+        inv.shift(img, 0, 3, margin=2)
+    with pytest.raises(ValueError, match="mode"):
+        inv.shift(img, 0, 1, mode="wrap")
+    with pytest.raises(ValueError, match="no pixels"):
+        inv.shift(img, 0, 0, margin=5)
+
+
+def test_relative_change_and_correlation():
+    a = np.array([3.0, 4.0])
+    assert inv.relative_change(a, a) == 0
+    assert inv.relative_change(np.zeros(2), a) == pytest.approx(1.0)
+    assert inv.relative_change(np.array([3.0, 5.0]), a) == pytest.approx(1 / 5)
+    with pytest.raises(ValueError, match="shapes differ"):
+        inv.relative_change(a, np.ones(3))
+    with pytest.raises(ValueError, match="zeros"):
+        inv.relative_change(a, np.zeros(2))
+    x = rng.random(50)
+    assert inv.correlation(x, 3 * x + 1) == pytest.approx(1.0)
+    assert inv.correlation(x, np.corrcoef(x, x)[0, 0] * x) == pytest.approx(1.0)
+
+
+def test_feature_change_equivariance_and_invariance():
+    img = rng.random((40, 40))
+    # conv is shift-equivariant: after aligning by the shift itself, nothing changes
+    conv = inv.feature_change(inv.edge_features, img, [0, 1, 3], margin=4, align=1)
+    assert np.allclose(conv, 0)
+    # unaligned, a random image's features change a lot
+    assert inv.feature_change(inv.edge_features, img, [1], margin=4)[0] > 0.5
+    # max pooling by 2: a shift by 2 is one coarse cell, exactly; a shift by 1 is not
+    pooled = inv.feature_change(lambda x: F.max_pool2d(inv.edge_features(x), 2), img, [1, 2, 4], margin=4, align=2)
+    assert pooled[0] > 0.05
+    assert np.allclose(pooled[1:], 0)
+
+
+def test_rotation_change_zero_at_zero():
+    img = rng.random((48, 48))
+    out = inv.rotation_change(inv.edge_features, img, [0, 3], margin=8)
+    assert out[0] == 0 and out[1] > 0
+
+
+def test_weak_activations():
+    w = inv.weak_activations((100, 100), 0.5, density=0.25, rng=1)
+    assert w.min() >= 0 and w.max() <= 0.5
+    assert 0.2 < np.mean(w > 0) < 0.3
+    with pytest.raises(ValueError):
+        inv.weak_activations((3,), -1)
+
+
+# cnnlib.widgets.pooling -----------------------------------------------------
+
+def test_pool_map_matches_torch_and_positions():
+    x = wp.example_map()
+    for kind, fn in (("max", torch.nn.functional.max_pool2d), ("avg", torch.nn.functional.avg_pool2d)):
+        for k, s in ((2, 2), (3, 1), (4, 3)):
+            out, pos, msg = wp.pool_map(x, kind, k, s)
+            assert msg == ""
+            assert np.allclose(out, fn(torch.tensor(x)[None, None], k, s).numpy()[0, 0])
+            if kind == "max":
+                assert np.allclose(x[pos[:, 0], pos[:, 1]], out.ravel())
+    out, pos, _ = wp.pool_map(x, "min", 2, 2)
+    assert np.allclose(x[pos[:, 0], pos[:, 1]], out.ravel())
+    out, pos, msg = wp.pool_map(x[:3, :3], "max", 4, 1)
+    assert out is None and "does not fit" in msg
+    with pytest.raises(ValueError):
+        wp.pool_map(x, "median", 2, 2)
+
+
+def test_explorer_updates_artists_and_never_raises():
+    explorer = wp.make_pool_explorer()
+    fig = explorer.fig
+    ax_in, ax_out = fig.axes[:2]
+    explorer.update(kind="max", window=2, stride=2, size=8)
+    fig.canvas.draw()
+    assert ax_out.images[0].get_array().shape == (4, 4)
+    assert "4x4" in ax_out.get_title()
+    explorer.update(kind="avg", window=3, stride=1, size=8)
+    assert ax_out.images[0].get_array().shape == (6, 6)
+    explorer.update(kind="min", window=4, stride=4, size=3)   # window does not fit
+    fig.canvas.draw()
+    assert not ax_out.images[0].get_visible()
+    assert any("does not fit" in t.get_text() for t in ax_out.texts)
+    for kind in wp.KINDS:                                     # every slider position works
+        for k in range(1, 5):
+            for s in range(1, 5):
+                for n in (2, 5, 8):
+                    explorer.update(kind=kind, window=k, stride=s, size=n)
+    assert set(explorer.controls) == {"kind", "window", "stride", "size"}
+    assert explorer.controls["window"].max == 4 and explorer.controls["size"].min == 2
+
+
+# cnnlib.exercises.pooling ---------------------------------------------------
+
+def test_exercise_checks_accept_right_and_reject_wrong(capsys):
+    x = ex.BY_HAND
+    mx = x.reshape(2, 2, 2, 2).max(axis=(1, 3))
+    av = x.reshape(2, 2, 2, 2).mean(axis=(1, 3))
+    assert check("ch06-by-hand", (mx, av))
+    assert not check("ch06-by-hand", (av, av))
+    assert check("ch06-output-size", (8, 96, 27, 27))
+    assert not check("ch06-output-size", (8, 96, 28, 28))
+    assert not check("ch06-output-size", (8, 48, 27, 27))
+
+    def good(x):
+        h, w = x.shape[2] // 2 * 2, x.shape[3] // 2 * 2
+        n, c = x.shape[:2]
+        return x[:, :, :h, :w].reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
+
+    assert check("ch06-reshape-maxpool", good)
+    assert not check("ch06-reshape-maxpool", lambda x: good(x) + 1)
+    grad = np.zeros((4, 4))
+    grad[1, 0], grad[1, 3], grad[2, 1], grad[3, 2] = 10, 20, 30, 40
+    assert check("ch06-gradient", grad)
+    assert not check("ch06-gradient", np.kron(ex.GRAD_OUT, np.ones((2, 2))) / 4)
+    out = capsys.readouterr().out
+    assert "27, 27" not in out                              # a fail never prints the expected shape
