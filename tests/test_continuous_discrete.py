@@ -137,7 +137,11 @@ def test_explorer_updates_artists():
     assert before[2] != after[2]
     expected = sliding.sliding_step(f, sliding.kernel("ramp", 0.3), z, 6.7)["value"]
     assert value == pytest.approx(expected)
-    assert ax_y.lines[2].get_ydata()[0] == pytest.approx(expected)
+    # the output panel is drawn scaled to its largest value: the dot sits on the dashed full output
+    full = ax_y.lines[0].get_ydata()
+    assert np.abs(full).max() == pytest.approx(1.0)
+    assert ax_y.lines[2].get_ydata()[0] == pytest.approx(np.interp(6.7, z, full), abs=1e-3)
+    assert f"{expected:+.3f}" in ax_y.get_title()
     # the ramp is not symmetric: flipping changes the kernel drawn and the output
     corr = explorer.update(kernel="ramp", x=6.7, mode="cross-correlation", width=0.3)
     assert not np.isclose(corr, value)

@@ -48,7 +48,7 @@ def sliding_figure(z=None, f=None, figsize=(6.4, 4.8), dpi=100):
     or mode raises ValueError (from :mod:`cnnlib.sliding`).
     """
     from matplotlib.collections import PolyCollection
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FixedLocator, MaxNLocator
     title, xlabel = ("EEG (80 samples/s)", "$z$ (s)") if z is None else ("signal", "$z$")
     if z is None:
         z, f = eeg_window()
@@ -67,11 +67,11 @@ def sliding_figure(z=None, f=None, figsize=(6.4, 4.8), dpi=100):
     neg = PolyCollection([_polygon(z, 0 * z)], facecolor=_NEG, alpha=0.5, edgecolor="none")
     ax_p.add_collection(pos), ax_p.add_collection(neg)
     p_title = ax_p.set_title("", fontsize=10)
-    ax_p.set_ylabel("product")
+    ax_p.set_ylabel("product\n(scaled)")
     (y_full,) = ax_y.plot(z, np.zeros_like(z), color="0.75", lw=1, ls="--", )
     (y_line,) = ax_y.plot([], [], color="tab:purple", lw=1.5)
     (y_dot,) = ax_y.plot([], [], "o", color="tab:purple")
-    ax_y.set_ylabel("output")
+    ax_y.set_ylabel("output\n(scaled)")
     ax_y.set_xlabel(xlabel)
     y_title = ax_y.set_title("", fontsize=10)
     x_marks = [ax.axvline(z[0], color="0.4", lw=0.8, ls=":") for ax in axes]
@@ -81,8 +81,11 @@ def sliding_figure(z=None, f=None, figsize=(6.4, 4.8), dpi=100):
         ax.xaxis.set_major_locator(MaxNLocator(6))
     for ax in axes[:2]:
         ax.tick_params(axis="x", bottom=False)
+    for ax in (ax_p, ax_y):   # rescaled for every kernel: one tick at 0 (the sign matters; values are in the titles)
+        ax.yaxis.set_major_locator(FixedLocator([0.0]))
     fmax = np.abs(f).max() + 1e-12
     ax_f.set_ylim(-1.15 * fmax, 1.15 * fmax)
+    ax_p.set_ylim(-1.1, 1.1), ax_y.set_ylim(-1.1, 1.1)
     cache = {}
 
     def outputs(kernel, mode, width):
@@ -103,20 +106,18 @@ def sliding_figure(z=None, f=None, figsize=(6.4, 4.8), dpi=100):
         g_line.set_ydata(step["kernel"] * (0.9 * fmax / peak))
         g_title.set_text(f"{title} (blue); {kernel} kernel at x (orange, peak {peak:.3g}): "
                          + ("$g(x - z)$" if mode == "convolution" else "$g(z - x)$"))
-        p = step["product"]
+        # The product and output panels are drawn scaled into fixed axes (only the 0 tick is labelled and
+        # the values are in the titles), so a new kernel repaints curves instead of re-laying out axes.
+        p = step["product"] / max(np.abs(f).max() * peak, 1e-12)
         p_line.set_ydata(p)
         pos.set_verts([_polygon(z, np.maximum(p, 0))])
         neg.set_verts([_polygon(z, np.minimum(p, 0))])
-        plim = 1.1 * max(np.abs(f).max() * peak, 1e-12)
-        ax_p.set_ylim(-plim, plim)
         p_title.set_text(f"product of signal and kernel; signed area (green - red) = {step['value']:+.3f}")
-        y_full.set_ydata(out)
+        scale = max(np.abs(out).max(), 1e-12)
+        y_full.set_ydata(out / scale)
         upto = z <= x + 1e-12
-        y_line.set_data(z[upto], out[upto])
-        y_dot.set_data([x], [step["value"]])
-        lo, hi = out.min(), out.max()
-        pad = 0.1 * (hi - lo + 1e-12)
-        ax_y.set_ylim(lo - pad, hi + pad)
+        y_line.set_data(z[upto], out[upto] / scale)
+        y_dot.set_data([x], [step["value"] / scale])
         y_title.set_text(f"{mode} output up to x (purple; dashed: all x): {step['value']:+.3f} at x = {x:.3f}")
         for m in x_marks:
             m.set_xdata([x, x])
