@@ -100,20 +100,18 @@ def col2im(cols, g, dtype):
     """Inverse scatter of :func:`im2col`: add each column entry back where it came from.
 
     ``cols``: ``(G, C_in/G * prod(K), N * prod(out))``. Returns ``(N, C_in, *spatial)``.
-    Loops over kernel taps only (9 for a 3x3 kernel), never over output positions.
+    Loops over kernel taps only (9 for a 3x3 kernel), never over output positions. The sum is
+    accumulated as ``(C, N, ...)``, the order the columns already have, and returned as a
+    transposed view: that saves a full copy (so the result is not C-contiguous).
     """
-    d = g.d
-    cols = cols.reshape(g.groups, g.c_in // g.groups, *g.kernel, g.n, *g.out)
-    # -> (*K, N, C, *out) so that one tap's contribution is a plain (N, C, *out) block
-    order = (*range(2, 2 + d), 2 + d, 0, 1, *range(3 + d, 3 + 2 * d))
-    cols = cols.transpose(order).reshape(*g.kernel, g.n, g.c_in, *g.out)
-    grad = np.zeros((g.n, g.c_in, *g.padded), dtype=dtype)
+    cols = cols.reshape(g.c_in, *g.kernel, g.n, *g.out)          # (C, *K, N, *out): one tap = cols[:, tap]
+    grad = np.zeros((g.c_in, g.n, *g.padded), dtype=dtype)
     for tap in itertools.product(*(range(k) for k in g.kernel)):
         where = tuple(slice(t * dl, t * dl + s * (o - 1) + 1, s)
                       for t, dl, s, o in zip(tap, g.dilation, g.stride, g.out))
-        grad[(slice(None), slice(None)) + where] += cols[tap]
+        grad[(slice(None), slice(None)) + where] += cols[(slice(None),) + tap]
     crop = tuple(slice(lo, lo + h) for (lo, _), h in zip(g.pads, g.spatial))
-    return grad[(slice(None), slice(None)) + crop]
+    return grad[(slice(None), slice(None)) + crop].swapaxes(0, 1)
 
 
 def _check_bias(bias, c_out):
