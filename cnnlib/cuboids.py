@@ -302,7 +302,7 @@ def draw_conv_layer(ax, c_in, h, w, c_out, kernel, groups=1, out_hw=None, max_fi
     # input block and the window of filter #1 inside it
     din, hin, win = drawn_depth(c_in), drawn_side(h), drawn_side(w)
     grouped_block(0.0, (din, hin, win), in_color, c_in)
-    artists.append(ax.text(win / 2, -0.2, f"input\n$C_{{in}}$={c_in}, {h}×{w}", ha="center", va="top",
+    artists.append(ax.text(win / 2, -0.2, f"input\nC_in={c_in}, {h}×{w}", ha="center", va="top",
                            fontsize=fontsize))
     if kh <= h and kw <= w:
         sy, sx = hin / h, win / w
@@ -338,7 +338,7 @@ def draw_conv_layer(ax, c_in, h, w, c_out, kernel, groups=1, out_hw=None, max_fi
         ho, wo = out_hw
         hout, wout = drawn_side(ho), drawn_side(wo)
         grouped_block(x_out, (dout, hout, wout), out_color, c_out)
-        text = f"output\n$C_{{out}}$={c_out}, {ho}×{wo}"
+        text = f"output\nC_out={c_out}, {ho}×{wo}"
     else:
         hout = wout = drawn_side(max(1, min(h, w) // 2))
         for face in cuboid_faces((x_out, 0.0), (dout, hout, wout)).values():

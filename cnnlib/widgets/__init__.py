@@ -44,7 +44,20 @@ class BlitRenderer:
         return [a for a in self.fig.findobj() if not isinstance(a, containers)]
 
     def _axes_limits(self):
-        return [(ax.get_xlim(), ax.get_ylim()) for ax in self.fig.axes]
+        return {ax: (ax.get_xlim(), ax.get_ylim()) for ax in self.fig.axes}
+
+    def _moved_axes_need_background(self, frame):
+        """New view limits matter to the background only if the axes draws ticks, or holds artists baked
+        into the background (they would now sit elsewhere); an axes without ticks whose content is
+        all dynamic can simply be repainted."""
+        limits = self._axes_limits()
+        for ax, view in limits.items():
+            if self.limits.get(ax) == view:
+                continue
+            ticks = ax.axison and (len(ax.get_xticks()) or len(ax.get_yticks()))
+            if ax not in self.limits or ticks or any(c in self.baked for c in ax.get_children() if id(c) not in frame):
+                return True
+        return False
 
     def _frame_parts(self):
         """Artists an axes draws by its own rules (ticks inside the view only, spines, the background
@@ -105,12 +118,13 @@ class BlitRenderer:
         # The cached background can stay only if nothing drawn into it has changed or must now be
         # painted above a changed artist, and no axes has new limits (its ticks would be stale).
         stale_background = (self.background is None or any(id(a) in drawn for a in changed)
-                            or any(a in self.baked for a in cover) or self._axes_limits() != self.limits)
+                            or any(a in self.baked for a in cover) or self._moved_axes_need_background(drawn))
         self._set_dynamic(set(self.dynamic) | cover)
         if stale_background:
             self._full_draw(leaves)
         else:
             canvas.restore_region(self.background)
+            self.limits = self._axes_limits()
         for artist in self.dynamic:
             if artist.get_visible() and id(artist) not in hidden:    # an axes switched off hides its frame
                 self.fig.draw_artist(artist)
