@@ -132,6 +132,8 @@ def conv_nd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)
 
     Returns:
         ``(N, C_out, *out)`` with ``out = floor((H + 2P - D(K-1) - 1) / S) + 1`` per dimension.
+        The array may be a non-C-contiguous view of the matrix product (no copy is made); use
+        ``np.ascontiguousarray`` if a library needs contiguous memory.
 
     Raises:
         ValueError: on a wrong number of dims, channel counts that do not match ``groups``,
@@ -161,7 +163,8 @@ def conv_nd_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
 
     Returns:
         ``(grad_input, grad_weight, grad_bias)`` with the shapes of ``input``, ``weight``
-        and ``bias``; ``grad_bias`` is None when ``bias`` is None.
+        and ``bias``; ``grad_bias`` is None when ``bias`` is None. ``grad_input`` is a transposed
+        view (not C-contiguous), see :func:`col2im`.
 
         * ``grad_bias[o] = sum over n and positions of grad_output[n, o]``;
         * ``grad_weight`` correlates the input with ``grad_output`` (a matrix product with the im2col columns);
