@@ -20,6 +20,7 @@ Goodfellow et al., *Deep Learning* (2016), section 9.1.
 import numpy as np
 
 from .functional import continuous_convolve, convolve
+from .functional.signal import _crop
 
 KERNELS = ("box", "triangle", "Gaussian", "difference", "ramp")
 MODES = ("convolution", "cross-correlation")
@@ -205,11 +206,7 @@ def convolution_matrix(v, m, mode="full"):
     i, j = np.ogrid[:m + n - 1, :m]
     k = i - j
     full = np.where((k >= 0) & (k < n), v[np.clip(k, 0, n - 1)], 0.0)
-    short, long = min(m, n), max(m, n)
-    if mode == "full":
-        return full
-    start, length = (short - 1, long - short + 1) if mode == "valid" else ((short - 1) // 2, long)
-    return full[start:start + length]
+    return _crop(full, m, n, mode)            # the rows numpy.convolve keeps, as cnnlib.functional.convolve does
 
 
 def fit_kernel(x, y, size, mode="cross-correlation"):
