@@ -46,11 +46,10 @@ class BlitRenderer:
     def _axes_limits(self):
         return {ax: (ax.get_xlim(), ax.get_ylim()) for ax in self.fig.axes}
 
-    def _moved_axes_need_background(self, frame):
+    def _moved_axes_need_background(self, limits, frame):
         """New view limits matter to the background only if the axes draws ticks, or holds artists baked
         into the background (they would now sit elsewhere); an axes without ticks whose content is
         all dynamic can simply be repainted."""
-        limits = self._axes_limits()
         for ax, view in limits.items():
             if self.limits.get(ax) == view:
                 continue
@@ -117,14 +116,16 @@ class BlitRenderer:
         cover = self._with_cover([a for a in changed if id(a) not in drawn], drawn)
         # The cached background can stay only if nothing drawn into it has changed or must now be
         # painted above a changed artist, and no axes has new limits (its ticks would be stale).
+        limits = self._axes_limits()
         stale_background = (self.background is None or any(id(a) in drawn for a in changed)
-                            or any(a in self.baked for a in cover) or self._moved_axes_need_background(drawn))
-        self._set_dynamic(set(self.dynamic) | cover)
+                            or any(a in self.baked for a in cover) or self._moved_axes_need_background(limits, drawn))
+        if cover.difference(self.dynamic):             # re-sort only when artists join (the usual frame adds none)
+            self._set_dynamic(set(self.dynamic) | cover)
         if stale_background:
             self._full_draw(leaves)
         else:
             canvas.restore_region(self.background)
-            self.limits = self._axes_limits()
+            self.limits = limits
         for artist in self.dynamic:
             if artist.get_visible() and id(artist) not in hidden:    # an axes switched off hides its frame
                 self.fig.draw_artist(artist)
