@@ -2,61 +2,77 @@
 
 In a notebook::
 
-    from cnnlib.exercises import check
-    check("fc-parameters", my_answer)      # prints a pass, or a fail with a hint; returns True/False
+    from cnnlib.checks import check
+    check("ch01-param-count", answer)   # prints a pass, or a fail with feedback; returns True/False
 
-A check never prints the solution: it compares the answer with a value it
-computes itself (usually with :mod:`cnnlib.functional`) and, on a fail, says
-what kind of mistake it sees. Each chapter's checks live in a module of this
-package, registered with :func:`exercise`; they are found automatically.
+A check never prints the solution: it compares the answer with a value it computes itself
+(usually with :mod:`cnnlib.functional`) and, on a fail, says what kind of mistake it sees. The
+hint lives in one place, under the exercise in the notebook, and a fail points to it.
+
+Each chapter's checks are in ``cnnlib/chapters/chNN_slug/checks.py``, registered with
+:func:`exercise` under ids ``chNN-*``; :func:`check` imports them when first asked.
+
+Where an exercise forbids a shortcut ("without calling ``conv2d``"), the check calls the reader's
+function inside :func:`forbidding`, which swaps the named library functions for ones that raise
+:class:`Forbidden`, so an answer that takes the shortcut cannot pass.
 """
+import contextlib
 import importlib
 import pkgutil
+import sys
 
 import numpy as np
 
 _CHECKS = {}
 
 
-def exercise(exercise_id, hint):
-    """Register ``fn(answer) -> (ok, feedback)`` as the check for ``exercise_id``."""
+def exercise(exercise_id):
+    """Register ``fn(answer) -> (ok, feedback)`` as the check for ``exercise_id`` (``chNN-name``)."""
     def register(fn):
         if exercise_id in _CHECKS:
             raise ValueError(f"exercise id {exercise_id!r} is registered twice")
-        _CHECKS[exercise_id] = (fn, hint)
+        _CHECKS[exercise_id] = fn
         return fn
     return register
 
 
 def _load_all():
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
+    import cnnlib.chapters as chapters
+    for info in pkgutil.iter_modules(chapters.__path__):
+        importlib.import_module(f"{chapters.__name__}.{info.name}.checks")
 
 
 def ids():
-    """All registered exercise ids."""
+    """All registered exercise ids, sorted."""
     _load_all()
     return sorted(_CHECKS)
 
 
 def check(exercise_id, answer):
-    """Check ``answer`` for the exercise ``exercise_id``; print the verdict and return it as a bool."""
+    """Check ``answer`` for the exercise ``exercise_id``; print the verdict and return it as a bool.
+
+    Raises:
+        ValueError: for an unknown exercise id.
+    """
     _load_all()
     if exercise_id not in _CHECKS:
         raise ValueError(f"no exercise {exercise_id!r}; known: {', '.join(sorted(_CHECKS))}")
-    fn, hint = _CHECKS[exercise_id]
-    if answer is None or answer is Ellipsis:
-        ok, feedback = False, "no answer yet: replace the placeholder with your answer."
-    else:
-        try:
-            ok, feedback = fn(answer)
-        except Exception as err:  # a student's function may fail in any way: report, don't crash
-            ok, feedback = False, f"checking your answer raised {type(err).__name__}: {err}"
+    try:
+        if answer is None or answer is Ellipsis:
+            raise Placeholder
+        ok, feedback = _CHECKS[exercise_id](answer)
+    except Placeholder:
+        print(f"⏳ {exercise_id}: no answer yet. Replace the ... with your answer and run the cell.")
+        return False
+    except Forbidden as err:
+        ok, feedback = False, str(err)
+    except Exception as err:  # a reader's function may fail in any way: report, don't crash
+        ok, feedback = False, f"checking your answer raised {type(err).__name__}: {err}"
     if ok:
         print(f"✅ {exercise_id}: correct. {feedback}".rstrip())
     else:
         print(f"❌ {exercise_id}: not yet. {feedback}".rstrip())
-        print(f"   Hint: {hint}")
+        print("   The hint under the exercise may help.")
     return ok
 
 
@@ -78,11 +94,70 @@ def close(answer, expected, rtol=1e-6, atol=1e-9):
     return False, f"{wrong} of {expected.size} entries differ."
 
 
-def same_function(fn, reference, cases, rtol=1e-6, atol=1e-9):
-    """Call ``fn`` and ``reference`` on each tuple of arguments in ``cases`` and compare the results."""
+def same_function(fn, reference, cases, rtol=1e-6, atol=1e-9, forbid=()):
+    """Call ``fn`` and ``reference`` on each tuple of arguments in ``cases`` and compare the results.
+
+    ``fn`` runs inside :func:`forbidding` ``(fn, forbid)``; ``reference`` runs outside it.
+    """
     for i, args in enumerate(cases):
-        ok, feedback = close(fn(*args), reference(*args), rtol, atol)
+        expected = reference(*args)
+        with forbidding(fn, forbid):
+            got = fn(*args)
+        if got is None:             # a starter function whose body is still `...`
+            raise Placeholder
+        ok, feedback = close(got, expected, rtol, atol)
         if not ok:
             shapes = ", ".join(str(np.shape(a)) for a in args)
             return False, f"on test case {i + 1} (argument shapes {shapes}): {feedback}"
     return True, f"agrees with the reference on {len(cases)} test cases."
+
+
+class Placeholder(Exception):
+    """The answer is still the starter's placeholder (``...``, ``None``, or a function returning None)."""
+
+
+class Forbidden(RuntimeError):
+    """Raised when a reader's function calls a library function that its exercise forbids."""
+
+
+def _banned(name):
+    def refuse(*args, **kwargs):
+        raise Forbidden(f"your function called {name}, which this exercise asks you not to use: "
+                        "write the computation yourself.")
+    return refuse
+
+
+def _places(fn):
+    """Namespaces where ``fn`` could find a library function: its globals and loaded modules."""
+    spaces = {id(fn.__globals__): fn.__globals__}
+    for name, module in list(sys.modules.items()):
+        if module is not None and name.split(".")[0] in ("cnnlib", "numpy", "scipy", "torch", "skimage"):
+            spaces.setdefault(id(vars(module)), vars(module))
+    return spaces.values()
+
+
+@contextlib.contextmanager
+def forbidding(fn, functions):
+    """Run a block in which every reference to one of ``functions`` raises :class:`Forbidden`.
+
+    Args:
+        fn: the reader's function (its globals are searched as well as loaded library modules).
+        functions: library callables to forbid, e.g. ``[cnnlib.functional.conv2d, numpy.einsum]``.
+
+    Every module attribute and global name bound to one of them is replaced for the duration of
+    the block and restored afterwards, whatever happens inside it.
+    """
+    functions = list(functions)
+    swapped = []
+    try:
+        for space in _places(fn) if functions else ():
+            for key, value in list(space.items()):
+                for banned in functions:
+                    if value is banned:
+                        swapped.append((space, key, value))
+                        space[key] = _banned(f"{getattr(banned, '__module__', '')}."
+                                             f"{getattr(banned, '__name__', key)}".lstrip("."))
+        yield
+    finally:
+        for space, key, value in reversed(swapped):
+            space[key] = value

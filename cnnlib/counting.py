@@ -60,3 +60,24 @@ def receptive_field(layers):
         size += dilation * (kernel - 1) * jump
         jump *= stride
     return size, jump
+
+
+def conv_multiplies(out_shape, kernel_shape, c_in=1, c_out=1, groups=1):
+    """Multiplications of one convolution: ``prod(out_shape) * prod(kernel_shape) * C_in/groups * C_out``.
+
+    Every output value of every output channel is one dot product of the filter with a window
+    of ``C_in / groups`` channels. Add-ups and the bias are not counted (multiply-adds, the unit
+    ``torch.utils.flop_counter`` halves its FLOPs into).
+
+    Args:
+        out_shape: spatial output shape, e.g. ``(H_out, W_out)``.
+        kernel_shape: spatial kernel shape, e.g. ``(K_h, K_w)``.
+
+    Raises:
+        ValueError: for negative sizes, or channels not divisible by ``groups``.
+    """
+    if any(s < 0 for s in (*out_shape, *kernel_shape)):
+        raise ValueError(f"out_shape={tuple(out_shape)}, kernel_shape={tuple(kernel_shape)} must be >= 0")
+    if groups <= 0 or c_in % groups or c_out % groups:
+        raise ValueError(f"c_in={c_in} and c_out={c_out} must both be divisible by groups={groups}")
+    return int(np.prod(out_shape)) * int(np.prod(kernel_shape)) * (c_in // groups) * c_out

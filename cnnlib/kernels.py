@@ -49,3 +49,39 @@ def named():
         "sharpen": SHARPEN, "Sobel x": SOBEL_X, "Sobel y": SOBEL_Y,
         "Prewitt x": PREWITT_X, "Prewitt y": PREWITT_Y, "Laplacian": LAPLACIAN, "emboss": EMBOSS,
     }
+
+
+def fit_kernel(x, y, shape, flip=False):
+    """The kernel ``w`` of ``shape`` that best maps ``x`` to ``y``, by linear least squares.
+
+    The model is the 'valid' cross-correlation ``y[i] = sum_k x[i + k] w[k]`` (``i``, ``k``
+    multi-indices), what a one-kernel linear convolution layer computes; each output is a dot
+    product of ``w`` with one window of ``x``, so the fit is ``numpy.linalg.lstsq`` with one row
+    per window (the minimum that gradient descent on the squared error reaches). Pad ``x``
+    first for a 'same'-size model. With ``flip=True`` the model is a true convolution
+    (``x`` against the flipped kernel) and the result is the correlation fit reversed.
+
+    Args:
+        x: input of any number of dims, e.g. ``(L,)`` or ``(H, W)``.
+        y: target of shape ``x.shape - shape + 1`` (the 'valid' output).
+        shape: the kernel's shape, one size per dim of ``x``, each in ``[1, x.shape[d]]``.
+        flip: fit a convolution instead of a cross-correlation.
+
+    Returns:
+        ``w`` of ``shape``, float64.
+
+    Raises:
+        ValueError: if ``shape`` has the wrong length or sizes, or ``y`` has the wrong shape.
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    shape = tuple(int(k) for k in np.atleast_1d(shape))
+    if len(shape) != x.ndim or not all(1 <= k <= n for k, n in zip(shape, x.shape)):
+        raise ValueError(f"kernel shape {shape} does not fit an input of shape {x.shape}")
+    valid = tuple(n - k + 1 for n, k in zip(x.shape, shape))
+    if y.shape != valid:
+        raise ValueError(f"y has shape {y.shape}; expected {valid}, the 'valid' output")
+    windows = sliding_window_view(x, shape).reshape(-1, int(np.prod(shape)))
+    w, *_ = np.linalg.lstsq(windows, y.ravel(), rcond=None)
+    w = w.reshape(shape)
+    return np.flip(w) if flip else w

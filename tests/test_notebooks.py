@@ -75,11 +75,49 @@ def test_chapter_has_objectives_summary_and_exercises(path):
     assert md.count("Hint") >= len(labels), "every exercise needs a hint"
 
 
+SOLUTION_TAGS = {"hide-cell", "solution"}
+
+
+def exercise_cells(nb):
+    """``(starter, solution)`` code-cell pairs: each solution cell and the code cell before it."""
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    return [(code[i - 1], c) for i, c in enumerate(code) if "### BEGIN SOLUTION" in "".join(c["source"])]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_code_exercises_are_auto_checked_and_marked(path):
+def test_code_exercises_follow_the_template(path):
+    """Starter cell (visible, unchecked placeholder) then solution cell (hidden on every surface)."""
+    nb = load(path)
+    pairs = exercise_cells(nb)
+    assert pairs, "no code exercise with a solution"
+    for starter, solution in pairs:
+        src, first = "".join(solution["source"]), "".join(starter["source"])
+        ids = re.findall(r'assert check\("(ch\d\d-[\w-]+)"', src)
+        assert len(ids) == 1 and src.count("### BEGIN SOLUTION") == src.count("### END SOLUTION") == 1, src
+        assert src.startswith("# @title "), "the solution cell's first line is Colab's # @title"
+        assert SOLUTION_TAGS <= set(solution["metadata"].get("tags", [])), "solution cell: tags hide-cell, solution"
+        assert solution["metadata"].get("jupyter", {}).get("source_hidden") is True, "hidden in JupyterLab"
+        assert solution["metadata"].get("cellView") == "form", "hidden on Colab"
+        assert f'check("{ids[0]}"' in first and "assert check" not in first, f"{ids[0]}: starter cell"
+        assert "BEGIN SOLUTION" not in first and not {"hide-cell", "remove-cell"} & set(
+            starter["metadata"].get("tags", [])), f"{ids[0]}: the starter must be visible"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_check_of_the_chapter_is_used(path):
+    from cnnlib import checks
+    chapter = path.stem[:2]
     code = text(load(path), "code")
-    assert code.count("### BEGIN SOLUTION") == code.count("### END SOLUTION") >= 1
-    assert "check(" in code
+    used = set(re.findall(r'check\("(ch\d\d-[\w-]+)"', code))
+    registered = {i for i in checks.ids() if i.startswith(f"ch{chapter}-")}
+    assert used == registered, f"used but not registered: {used - registered}; unused: {registered - used}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_has_a_quiz_shown_on_the_page(path):
+    cells = [c for c in load(path)["cells"] if c["cell_type"] == "code" and "display_quiz(" in "".join(c["source"])]
+    assert len(cells) == 1, "one self-check quiz (jupyterquiz display_quiz) per chapter"
+    assert "remove-input" in cells[0]["metadata"].get("tags", [])
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -100,3 +138,17 @@ def test_chapter_asserts_its_numbers_and_is_seeded(path):
     assert len(re.findall(r"^\s*assert ", code, re.M)) >= 5
     if re.search(r"\brng\b|random", code):
         assert "default_rng(" in code or "manual_seed(" in code
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_quiz_has_four_to_six_questions_and_tolerant_numbers(path):
+    import importlib
+    quiz = importlib.import_module(f"cnnlib.chapters.ch{path.stem}.quiz").QUIZ
+    assert 4 <= len(quiz) <= 6
+    kinds = {q["type"] for q in quiz}
+    assert kinds <= {"multiple_choice", "many_choice", "numeric"}, kinds
+    for q in quiz:
+        assert q["question"].strip() and q["answers"], q
+        assert any(a.get("correct") for a in q["answers"]), f"no correct answer: {q['question']}"
+        if q["type"] == "numeric":   # a number is accepted within a tolerance, not only to the digit
+            assert q.get("precision") or any(a["type"] == "range" for a in q["answers"] if a.get("correct")), q

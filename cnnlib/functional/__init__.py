@@ -8,6 +8,7 @@ is :func:`max_pool_nd` and :func:`avg_pool_nd`. Every operation has a
 """
 from .conv import (conv1d, conv1d_backward, conv2d, conv2d_backward, conv3d, conv3d_backward,
                    conv_nd, conv_nd_backward)
+from .matrix import linear_matrix
 from .naive import conv_nd_naive
 from .pool import (avg_pool1d, avg_pool1d_backward, avg_pool2d, avg_pool2d_backward, avg_pool3d,
                    avg_pool3d_backward, avg_pool_nd, avg_pool_nd_backward, global_avg_pool,
