@@ -22,10 +22,14 @@ def setup_cell_source(config=ROOT / "_config.yml"):
     url = f"git+{repo['url']}@{repo.get('branch', 'main')}"
     return (
         "# Setup for Google Colab: install this book's library, cnnlib, when it is missing.\n"
-        "# Anywhere else (the book build, a local Jupyter) this cell does nothing.\n"
-        "import importlib.util, subprocess, sys\n"
+        "# It changes none of Colab's packages. Anywhere else this cell does nothing.\n"
+        "import importlib, importlib.util, subprocess, sys\n"
         "if \"google.colab\" in sys.modules and importlib.util.find_spec(\"cnnlib\") is None:\n"
-        f"    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", \"cnnlib @ {url}\"], check=True)"
+        f"    package = \"cnnlib @ {url}\"\n"
+        "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", package], check=True)\n"
+        "    importlib.invalidate_caches()\n"
+        "    import cnnlib\n"
+        "    print(\"installed cnnlib\", cnnlib.__version__)"
     )
 
 
