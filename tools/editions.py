@@ -148,6 +148,9 @@ def colab_edition(path):
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = convert.text(cell.source)
+    title = nb.cells[0]                   # the book numbers chapters in its toc; Colab cannot
+    if title.cell_type == "markdown" and re.match(r"# (?!\d)", title.source):
+        title.source = f"# {convert.chapter}. {title.source[2:]}"
     nb.metadata["colab"] = {"provenance": [], "toc_visible": True}
     return nb
 
