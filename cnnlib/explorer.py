@@ -152,3 +152,119 @@ def control_values(control, most=9):
         picks = [control.min + step * i for i in range(0, n, max(1, -(-n // most)))]
         return [type(control.value)(v) for v in picks]
     return [control.value]
+
+
+FRAMES = "_frames"      # written beside the notebook; book/_ext/explorer_frames.py publishes it
+
+_PAGE_SCRIPT = """
+(function () {
+  const root = document.getElementById("%(id)s");
+  const spec = JSON.parse(root.querySelector("script[type='application/json']").textContent);
+  const img = root.querySelector("img"), status = root.querySelector(".cnnlib-status");
+  const inputs = Array.from(root.querySelectorAll("[data-control]"));
+  function show() {
+    let index = 0;
+    inputs.forEach((input, k) => {
+      const i = Number(input.value);
+      index = index * spec.sizes[k] + i;
+      const out = root.querySelector("output[data-for='" + input.id + "']");
+      if (out) out.textContent = spec.labels[k][i];
+    });
+    const src = spec.base + index + ".jpg";
+    img.onerror = () => { status.textContent = spec.missing; };
+    img.onload = () => { status.textContent = ""; };
+    img.alt = spec.alt + ": " + inputs.map((input, k) =>
+      spec.names[k] + " " + spec.labels[k][Number(input.value)]).join(", ");
+    img.src = src;
+  }
+  inputs.forEach(input => input.addEventListener("input", show));
+})();
+"""
+
+
+def _label(value):
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def web_explorer(explorer, name, grid=None, most=6, alt="explorer frame", folder=FRAMES):
+    """The static companion of an explorer for the web page: its controls over precomputed frames.
+
+    Renders ``explorer`` once for every combination of ``grid`` (with the explorer's own
+    ``refresh``, so each frame equals what the live explorer shows), writes the frames as
+    ``folder/name/<index>.jpg`` and returns an ``IPython.display.HTML`` holding the same controls
+    (range sliders, drop-downs) and a short script that swaps in the matching frame when a
+    control moves. Frames are fetched on demand; only the first is inline. Works with no
+    kernel, no server and no third-party file; sliders answer the arrow keys and every control
+    has a label for screen readers.
+
+    Args:
+        explorer: an :class:`Explorer`.
+        name: a name unique in the book, used in file names (letters, digits, ``-``, ``_``).
+        grid: ``{control: [values]}``; controls not named keep their current value; default:
+            :func:`control_values` (at most ``most`` values) for every control that is not a
+            free-text box.
+        alt: what the picture shows, for screen readers.
+
+    Returns:
+        ``IPython.display.HTML``.
+
+    Raises:
+        ValueError: for a bad name, an unknown control, or an empty list of values.
+    """
+    import base64
+    import html
+    import itertools
+    import json
+    import math
+    import pathlib
+    import re
+
+    from IPython.display import HTML
+    if not re.fullmatch(r"[\w-]+", name):
+        raise ValueError(f"name={name!r}: use letters, digits, '-' and '_' only")
+    if grid is None:
+        grid = {key: control_values(c, most) for key, c in explorer.controls.items()
+                if not isinstance(c.value, str) or getattr(c, "options", None)}
+    unknown = set(grid) - set(explorer.controls)
+    if unknown or any(len(v) == 0 for v in grid.values()):
+        raise ValueError(f"grid {grid}: unknown controls {sorted(unknown)} or empty values")
+    names = list(grid)
+    out = pathlib.Path(folder) / name
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.jpg"):
+        old.unlink()
+    values = explorer.values
+    first = None
+    for index, combo in enumerate(itertools.product(*(grid[k] for k in names))):
+        values.update(zip(names, combo))
+        frame = explorer.refresh(values)
+        (out / f"{index}.jpg").write_bytes(frame)
+        first = frame if first is None else first
+    uid = f"cnnlib-{name}"
+    rows = []
+    for k, key in enumerate(names):
+        label = html.escape(getattr(explorer.controls[key], "description", "") or key)
+        cid = f"{uid}-{k}"
+        if hasattr(explorer.controls[key], "min") and not getattr(explorer.controls[key], "options", None):
+            rows.append(f'<label for="{cid}">{label}</label> <input type="range" id="{cid}" data-control '
+                        f'min="0" max="{len(grid[key]) - 1}" step="1" value="0"> '
+                        f'<output data-for="{cid}">{html.escape(_label(grid[key][0]))}</output>')
+        else:
+            options = "".join(f'<option value="{i}">{html.escape(_label(v))}</option>'
+                              for i, v in enumerate(grid[key]))
+            rows.append(f'<label for="{cid}">{label}</label> <select id="{cid}" data-control>{options}</select>')
+    total = math.prod(len(grid[k]) for k in names)
+    spec = {"base": f"../{folder}/{name}/", "sizes": [len(grid[k]) for k in names], "names": names,
+            "labels": [[_label(v) for v in grid[k]] for k in names], "alt": alt,
+            "missing": "This setting's picture is on the web page only: run the live explorer above."}
+    width, height = explorer.fig.canvas.get_width_height()
+    body = (f'<div class="cnnlib-explorer" id="{uid}" role="group" aria-label="{html.escape(alt)}">'
+            f'<div class="cnnlib-controls">{" &nbsp; ".join(rows)}</div>'
+            f'<img src="data:image/jpeg;base64,{base64.b64encode(first).decode()}" width="{width}" '
+            f'height="{height}" style="max-width:100%;height:auto" alt="{html.escape(alt)}">'
+            f'<p class="cnnlib-status" aria-live="polite"></p>'
+            f'<p><small>{total} settings precomputed for this page; every setting runs in the live '
+            f'explorer on Colab or Jupyter.</small></p>'
+            f'<script type="application/json">{json.dumps(spec)}</script>'
+            f'<script>{_PAGE_SCRIPT % {"id": uid}}</script></div>')
+    return HTML(body)
