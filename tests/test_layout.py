@@ -40,7 +40,11 @@ def imports(path):
 def notebook_imports(nb):
     code = "\n".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"]
                      if c["cell_type"] == "code")
-    return re.findall(r"(?:from|import)\s+(cnnlib[\w.]*)", code)
+    names = re.findall(r"^\s*import\s+(cnnlib[\w.]*)", code, re.M)
+    for module, what in re.findall(r"^\s*from\s+(cnnlib[\w.]*)\s+import\s+([\w, ()]+)", code, re.M):
+        names += [f"{module}.{n.strip()}" for n in what.strip("()").split(",")] if module == "cnnlib.chapters" \
+            else [module]
+    return names
 
 
 def test_every_chapter_has_its_folder_and_test_file():
