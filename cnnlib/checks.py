@@ -18,6 +18,7 @@ function inside :func:`forbidding`, which swaps the named library functions for 
 """
 import contextlib
 import importlib
+import importlib.util
 import pkgutil
 import sys
 
@@ -40,8 +41,9 @@ def _load(prefix=""):
     """Import the checks of every chapter whose package name starts with ``prefix`` (``ch04``)."""
     import cnnlib.chapters as chapters
     for info in pkgutil.iter_modules(chapters.__path__):
-        if info.name.startswith(prefix):
-            importlib.import_module(f"{chapters.__name__}.{info.name}.checks")
+        name = f"{chapters.__name__}.{info.name}.checks"
+        if info.name.startswith(prefix) and importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
 
 
 def _load_all():
