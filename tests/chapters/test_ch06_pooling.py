@@ -1,4 +1,5 @@
-"""Tests for chapter 6's helpers: cnnlib.invariance, cnnlib.widgets.pooling, cnnlib.exercises.pooling."""
+"""Chapter 6, pooling: its computation, figures, explorer, checks and quiz."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -8,26 +9,36 @@ import pytest
 import torch
 
 from cnnlib import functional as F
-from cnnlib import invariance as inv
-from cnnlib.exercises import check
-from cnnlib.exercises import pooling as ex
-from cnnlib.widgets import pooling as wp
+from cnnlib.chapters import ch06_pooling as inv
+from cnnlib.chapters.ch06_pooling import figures, quiz
+from cnnlib import checks
+from cnnlib.chapters.ch06_pooling.checks import pool_shortcuts
+from cnnlib.checks import check
 
 rng = np.random.default_rng(0)
 
 
-# cnnlib.invariance -----------------------------------------------------------
+# computation: invariance measurements
+# -----------------------------------------------------------
+
 
 def test_edge_features_match_torch_conv_relu():
     img = rng.random((20, 24))
     ours = inv.edge_features(img, padding=1)
-    ref = torch.relu(torch.nn.functional.conv2d(torch.tensor(img)[None, None], torch.tensor(inv.EDGE_FILTERS),
-                                                padding=1)).numpy()
+    ref = torch.relu(
+        torch.nn.functional.conv2d(
+            torch.tensor(img)[None, None], torch.tensor(inv.EDGE_FILTERS), padding=1
+        )
+    ).numpy()
     assert ours.shape == (1, 3, 20, 24)
     assert np.allclose(ours, ref)
     assert inv.edge_features(img).shape == (1, 3, 18, 22)
     padded = np.pad(img, 1, mode="edge")
-    ref_edge = torch.relu(torch.nn.functional.conv2d(torch.tensor(padded)[None, None], torch.tensor(inv.EDGE_FILTERS)))
+    ref_edge = torch.relu(
+        torch.nn.functional.conv2d(
+            torch.tensor(padded)[None, None], torch.tensor(inv.EDGE_FILTERS)
+        )
+    )
     assert np.allclose(inv.edge_features(img, padding="edge"), ref_edge.numpy())
     # a constant image has no edges anywhere, not even at the border, with edge padding
     assert np.allclose(inv.edge_features(np.ones((6, 6)), padding="edge"), 0)
@@ -40,7 +51,9 @@ def test_edge_features_rejects_bad_shapes():
     with pytest.raises(ValueError, match=r"\(C, 1, K, K\)"):
         inv.edge_features(rng.random((8, 8)), weight=np.ones((2, 3, 3)))
     with pytest.raises(ValueError, match="odd"):
-        inv.edge_features(rng.random((8, 8)), weight=np.ones((1, 1, 2, 2)), padding="edge")
+        inv.edge_features(
+            rng.random((8, 8)), weight=np.ones((1, 1, 2, 2)), padding="edge"
+        )
 
 
 def test_shift_crop_moves_content():
@@ -80,7 +93,13 @@ def test_feature_change_equivariance_and_invariance():
     # unaligned, a random image's features change a lot
     assert inv.feature_change(inv.edge_features, img, [1], margin=4)[0] > 0.5
     # max pooling by 2: a shift by 2 is one coarse cell, exactly; a shift by 1 is not
-    pooled = inv.feature_change(lambda x: F.max_pool2d(inv.edge_features(x), 2), img, [1, 2, 4], margin=4, align=2)
+    pooled = inv.feature_change(
+        lambda x: F.max_pool2d(inv.edge_features(x), 2),
+        img,
+        [1, 2, 4],
+        margin=4,
+        align=2,
+    )
     assert pooled[0] > 0.05
     assert np.allclose(pooled[1:], 0)
 
@@ -99,52 +118,57 @@ def test_weak_activations():
         inv.weak_activations((3,), -1)
 
 
-# cnnlib.widgets.pooling -----------------------------------------------------
+# pool_map and the explorer -----------------------------------------------------
+
 
 def test_pool_map_matches_torch_and_positions():
-    x = wp.example_map()
-    for kind, fn in (("max", torch.nn.functional.max_pool2d), ("avg", torch.nn.functional.avg_pool2d)):
+    x = inv.example_map()
+    for pool, fn in (
+        ("max", torch.nn.functional.max_pool2d),
+        ("avg", torch.nn.functional.avg_pool2d),
+    ):
         for k, s in ((2, 2), (3, 1), (4, 3)):
-            out, pos, msg = wp.pool_map(x, kind, k, s)
+            out, pos, msg = inv.pool_map(x, pool, k, s)
             assert msg == ""
             assert np.allclose(out, fn(torch.tensor(x)[None, None], k, s).numpy()[0, 0])
-            if kind == "max":
+            if pool == "max":
                 assert np.allclose(x[pos[:, 0], pos[:, 1]], out.ravel())
-    out, pos, _ = wp.pool_map(x, "min", 2, 2)
+    out, pos, _ = inv.pool_map(x, "min", 2, 2)
     assert np.allclose(x[pos[:, 0], pos[:, 1]], out.ravel())
-    out, pos, msg = wp.pool_map(x[:3, :3], "max", 4, 1)
+    out, pos, msg = inv.pool_map(x[:3, :3], "max", 4, 1)
     assert out is None and "does not fit" in msg
     with pytest.raises(ValueError):
-        wp.pool_map(x, "median", 2, 2)
+        inv.pool_map(x, "median", 2, 2)
 
 
 def test_explorer_updates_artists_and_never_raises():
-    explorer = wp.make_pool_explorer()
+    explorer = figures.make_pool_explorer()
     fig = explorer.fig
     ax_in, ax_out = fig.axes[:2]
-    explorer.update(kind="max", window=2, stride=2, size=8)
+    explorer.update(pool="max", window=2, stride=2, size=8)
     fig.canvas.draw()
     assert ax_out.images[0].get_array().shape == (4, 4)
     assert "4x4" in ax_out.get_title()
-    explorer.update(kind="avg", window=3, stride=1, size=8)
+    explorer.update(pool="avg", window=3, stride=1, size=8)
     assert ax_out.images[0].get_array().shape == (6, 6)
-    explorer.update(kind="min", window=4, stride=4, size=3)   # window does not fit
+    explorer.update(pool="min", window=4, stride=4, size=3)  # window does not fit
     fig.canvas.draw()
     assert not ax_out.images[0].get_visible()
     assert any("does not fit" in t.get_text() for t in ax_out.texts)
-    for kind in wp.KINDS:                                     # every slider position works
+    for pool in inv.POOLS:  # every slider position works
         for k in range(1, 5):
             for s in range(1, 5):
                 for n in (2, 5, 8):
-                    explorer.update(kind=kind, window=k, stride=s, size=n)
-    assert set(explorer.controls) == {"kind", "window", "stride", "size"}
+                    explorer.update(pool=pool, window=k, stride=s, size=n)
+    assert set(explorer.controls) == {"pool", "window", "stride", "size"}
     assert explorer.controls["window"].max == 4 and explorer.controls["size"].min == 2
 
 
-# cnnlib.exercises.pooling ---------------------------------------------------
+# the exercises' checks ---------------------------------------------------
+
 
 def test_exercise_checks_accept_right_and_reject_wrong(capsys):
-    x = ex.BY_HAND
+    x = inv.BY_HAND
     mx = x.reshape(2, 2, 2, 2).max(axis=(1, 3))
     av = x.reshape(2, 2, 2, 2).mean(axis=(1, 3))
     assert check("ch06-by-hand", (mx, av))
@@ -163,6 +187,110 @@ def test_exercise_checks_accept_right_and_reject_wrong(capsys):
     grad = np.zeros((4, 4))
     grad[1, 0], grad[1, 3], grad[2, 1], grad[3, 2] = 10, 20, 30, 40
     assert check("ch06-gradient", grad)
-    assert not check("ch06-gradient", np.kron(ex.GRAD_OUT, np.ones((2, 2))) / 4)
+    assert not check("ch06-gradient", np.kron(inv.GRAD_OUT, np.ones((2, 2))) / 4)
     out = capsys.readouterr().out
-    assert "27, 27" not in out                              # a fail never prints the expected shape
+    assert "27, 27" not in out  # a fail never prints the expected shape
+
+
+def _reshape_pool(x):
+    n, c, h, w = x.shape
+    h2, w2 = h // 2 * 2, w // 2 * 2
+    return x[:, :, :h2, :w2].reshape(n, c, h2 // 2, 2, w2 // 2, 2).max(axis=(3, 5))
+
+
+def _loops_pool(x):
+    n, c, h, w = x.shape
+    out = np.empty((n, c, h // 2, w // 2))
+    for i in range(h // 2):
+        for j in range(w // 2):
+            out[:, :, i, j] = x[:, :, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2].max(
+                axis=(2, 3)
+            )
+    return out
+
+
+def _cnnlib_pool(x):
+    return F.max_pool2d(x, 2)
+
+
+def _cnnlib_nd(x):
+    import cnnlib.functional
+
+    return cnnlib.functional.max_pool_nd(x, 2)
+
+
+def _min_of_negated(x):
+    return -F.min_pool2d(-x, 2)
+
+
+def _torch_pool(x):
+    import torch
+
+    return torch.nn.functional.max_pool2d(torch.tensor(x), 2).numpy()
+
+
+def _torch_module(x):
+    import torch
+
+    return torch.nn.MaxPool2d(2)(torch.tensor(x)).numpy()
+
+
+def _block_reduce(x):
+    from skimage.measure import block_reduce
+
+    n, c, h, w = x.shape
+    return block_reduce(x[:, :, : h // 2 * 2, : w // 2 * 2], (1, 1, 2, 2), np.max)
+
+
+def _chapter_helper(x):
+    return np.array(
+        [
+            [inv.pool_map(m, "max", 2, 2)[0] for m in img]
+            for img in x[..., : x.shape[-2]]
+        ]
+    )
+
+
+def test_reshape_maxpool_accepts_honest_answers(capsys):
+    assert check("ch06-reshape-maxpool", _reshape_pool)
+    assert check("ch06-reshape-maxpool", _loops_pool)
+
+
+@pytest.mark.parametrize(
+    "shortcut",
+    [
+        _cnnlib_pool,
+        _cnnlib_nd,
+        _min_of_negated,
+        _torch_pool,
+        _torch_module,
+        _block_reduce,
+    ],
+)
+def test_reshape_maxpool_refuses_the_shortcuts(shortcut, capsys):
+    x = rng.standard_normal((2, 3, 6, 8))
+    assert np.allclose(shortcut(x), F.max_pool2d(x, 2))  # each one is a right answer...
+    assert not check("ch06-reshape-maxpool", shortcut)  # ...that the exercise forbids
+    assert "asks you not to use" in capsys.readouterr().out
+    assert np.allclose(shortcut(x), F.max_pool2d(x, 2))  # and everything is restored
+
+
+def test_reshape_maxpool_refuses_the_chapter_helper(capsys):
+    x = rng.standard_normal((1, 2, 6, 6))  # pool_map takes square maps
+    assert np.allclose(_chapter_helper(x), F.max_pool2d(x, 2))
+    with checks.forbidding(_chapter_helper, pool_shortcuts()):
+        with pytest.raises(checks.Forbidden):
+            _chapter_helper(x)
+
+
+def test_pool_animation_is_a_self_contained_player():
+    html = figures.pool_animation(
+        [dict(pool="max"), dict(pool="avg", window=3, stride=1)], interval=100
+    )
+    assert "<script" in html.data and len(html.data) < 2_000_000
+
+
+def test_quiz_numbers_come_from_cnnlib():
+    numeric = [q for q in quiz.QUIZ if q["type"] == "numeric"]
+    right = [a["range"] for q in numeric for a in q["answers"] if a.get("correct")]
+    assert [sum(r) / 2 for r in right] == [(31 - 3) // 2 + 1, 0, 8 * 64]

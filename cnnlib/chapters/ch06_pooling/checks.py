@@ -1,0 +1,104 @@
+"""Checks for chapter 6, "Pooling" (``notebooks/06_pooling.ipynb``).
+
+Expected values come from :mod:`cnnlib.functional`, never typed in, and the feedback
+never states them. The hints are in the notebook, under each exercise.
+"""
+
+import importlib.util
+import inspect
+
+import numpy as np
+
+from cnnlib.checks import close, exercise, same_function
+from cnnlib.functional import avg_pool2d, max_pool2d, max_pool2d_backward
+
+from . import BY_HAND, GRAD_OUT, pool_map
+
+#: ch06-output-size: input shape, window, stride (AlexNet's overlapping pooling).
+SIZE_INPUT, SIZE_WINDOW, SIZE_STRIDE = (8, 96, 55, 55), 3, 2
+
+
+@exercise("ch06-by-hand")
+def _by_hand(answer):
+    if len(answer) != 2:
+        return False, "give a pair (max_out, avg_out) of 2x2 arrays."
+    max_out, avg_out = answer
+    x = BY_HAND[None, None]
+    ok, fb = close(max_out, max_pool2d(x, 2)[0, 0])
+    if not ok:
+        return False, "max pooling: " + fb
+    ok, fb = close(avg_out, avg_pool2d(x, 2)[0, 0])
+    if not ok:
+        return False, "average pooling: " + fb
+    return True, "both pooled maps are right."
+
+
+@exercise("ch06-output-size")
+def _output_size(answer):
+    expected = max_pool2d(np.zeros(SIZE_INPUT), SIZE_WINDOW, SIZE_STRIDE).shape
+    answer = tuple(int(a) for a in answer)
+    if len(answer) != 4:
+        return (
+            False,
+            f"give all four sizes (N, C, H_out, W_out); you gave {len(answer)}.",
+        )
+    if answer[:2] != expected[:2]:
+        return False, "pooling keeps N and C unchanged."
+    return close(answer, expected)
+
+
+def pool_shortcuts():
+    """What ch06-reshape-maxpool forbids: every routine that pools for you.
+
+    ``cnnlib.functional``'s pools (max, avg and min, in 1, 2, 3 and N dimensions, and
+    their backward passes), this chapter's
+    :func:`~cnnlib.chapters.ch06_pooling.pool_map`, ``skimage.measure.block_reduce`` and
+    torch's max pools (``torch.nn.functional.max_pool2d``, ``max_pool2d_with_indices``,
+    ``adaptive_max_pool2d``, ``torch.max_pool2d``; ``torch.nn.MaxPool2d`` calls them).
+    """
+    import cnnlib.functional as F
+
+    found = [
+        fn for name, fn in vars(F).items()
+        if "pool" in name and not name.startswith("_") and inspect.isfunction(fn)
+    ]  # fmt: skip
+    found.append(pool_map)
+    if importlib.util.find_spec("skimage") is not None:
+        import skimage.measure
+
+        found.append(skimage.measure.block_reduce)  # also loads its submodule
+    if importlib.util.find_spec("torch") is not None:
+        import torch  # loaded now, so that a function importing it later meets the ban
+
+        tf = torch.nn.functional
+        found += [
+            tf.max_pool2d, tf.max_pool2d_with_indices, tf.adaptive_max_pool2d,
+            torch.max_pool2d,
+        ]  # fmt: skip
+    return found
+
+
+@exercise("ch06-reshape-maxpool")
+def _reshape_maxpool(fn):
+    rng = np.random.default_rng(6)
+    shapes = [(1, 1, 4, 4), (2, 3, 6, 8), (1, 2, 7, 9)]  # odd sizes: the last row goes
+    cases = [(rng.standard_normal(shape),) for shape in shapes]
+    if not callable(fn):
+        return False, "pass your function itself (no parentheses)."
+    return same_function(fn, lambda x: max_pool2d(x, 2), cases, forbid=pool_shortcuts())
+
+
+@exercise("ch06-gradient")
+def _gradient(answer):
+    expected = max_pool2d_backward(GRAD_OUT[None, None], BY_HAND[None, None], 2)[0, 0]
+    answer = np.asarray(answer, dtype=float)
+    if (
+        answer.shape == (4, 4)
+        and np.isclose(answer.sum(), GRAD_OUT.sum())
+        and not np.allclose(answer, expected)
+    ):
+        return False, (
+            "the total is right, so some gradients went to the wrong position in their "
+            "window."
+        )
+    return close(answer, expected)
