@@ -66,6 +66,16 @@ def work_dtype(dtype):
     return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
+def ieee(op):
+    """Run ``op`` with numpy's floating-point warnings off: NaN and inf are values here, which
+    propagate silently as in torch (inf - inf is NaN), not mistakes to warn about."""
+    @functools.wraps(op)
+    def quiet(*args, **kwargs):
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            return op(*args, **kwargs)
+    return quiet
+
+
 def _int(v):
     """An int, or None for anything that is not one (bool counts as not an int: ``stride=True`` is a mistake)."""
     if isinstance(v, (bool, np.bool_)):

@@ -22,8 +22,8 @@ one-output-at-a-time version for reading.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._args import (array, as_float, crop, fixed_dims, float_dtype, ints, output_shape, padding_pairs, shape_name,
-                    span, taps, work_dtype, _int)
+from ._args import (_int, array, as_float, crop, fixed_dims, float_dtype, ieee, ints, output_shape, padding_pairs,
+                    shape_name, span, taps, work_dtype)
 
 
 class ConvGeometry:
@@ -139,6 +139,7 @@ DTYPES = """Dtypes: float16, float32 or float64 (float16 is computed in float32)
         result is the exact float answer. Mixed floating dtypes promote as in numpy."""
 
 
+@ieee
 def conv_nd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """N-dimensional cross-correlation (deep learning's "convolution"); see the module docstring.
 
@@ -172,6 +173,7 @@ def conv_nd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)
     return as_float(y, dtype)
 
 
+@ieee
 def conv_nd_backward(grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Gradients of :func:`conv_nd` with respect to its three array inputs.
 

@@ -6,9 +6,11 @@ Never use it on real data: it runs a Python loop over every output position.
 """
 import numpy as np
 
+from ._args import ieee
 from .conv import checked, pad
 
 
+@ieee
 def conv_nd_naive(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Same arguments, result and errors as :func:`cnnlib.functional.conv_nd`, computed by loops.
 

@@ -23,7 +23,7 @@ gives empty results, as in torch.
 """
 import numpy as np
 
-from ._args import array, as_float, crop, fixed_dims, float_dtype, ints, output_shape, taps, work_dtype
+from ._args import array, as_float, crop, fixed_dims, float_dtype, ieee, ints, output_shape, taps, work_dtype
 from .conv import ConvGeometry, col2im, pad, windows
 
 
@@ -178,6 +178,7 @@ def _tiled_max_backward(grad_output, x, y, g):
     return grad
 
 
+@ieee
 def avg_pool_nd(input, kernel_size, stride=None, padding=0):
     """Average pooling of ``input`` ``(N, C, *spatial)`` into ``(N, C, *out)``, in the input's floating dtype.
 
@@ -198,6 +199,7 @@ def avg_pool_nd(input, kernel_size, stride=None, padding=0):
     return as_float(y, x.dtype)
 
 
+@ieee
 def avg_pool_nd_backward(grad_output, input, kernel_size, stride=None, padding=0):
     """Gradient of :func:`avg_pool_nd` with respect to ``input``: every tap of a window gets ``1/K`` of its gradient.
 
@@ -221,6 +223,7 @@ def min_pool_nd(input, kernel_size, stride=None, padding=0, dilation=1):
     return -max_pool_nd(-as_float(x, float_dtype(x)), kernel_size, stride, padding, dilation)
 
 
+@ieee
 def global_avg_pool(input):
     """Global average pooling: the mean of each channel, ``(N, C, *spatial) -> (N, C)``, in the input's floating dtype.
 

@@ -20,7 +20,7 @@ integral is approximated by ``dx * sum``, a Riemann sum (Goodfellow et al.,
 """
 import numpy as np
 
-from ._args import array, as_float, float_dtype, work_dtype
+from ._args import array, as_float, float_dtype, ieee, work_dtype
 
 MODES = ("full", "same", "valid")
 
@@ -65,6 +65,7 @@ def _crop(full, m, n, mode, swapped=False):
     return full[start:start + long]
 
 
+@ieee
 def correlate(a, v, mode="valid"):
     """Discrete cross-correlation ``c[k] = sum_n a[n + k] v[n]``, like ``numpy.correlate``.
 
@@ -89,6 +90,7 @@ def correlate(a, v, mode="valid"):
     return _crop(_convolve_full(a, np.conj(v[::-1])), len(a), len(v), mode, swapped=len(v) > len(a))
 
 
+@ieee
 def convolve(a, v, mode="full"):
     """Discrete convolution ``(a * v)[n] = sum_m a[m] v[n - m]``, like ``numpy.convolve``.
 
@@ -105,6 +107,7 @@ def convolve(a, v, mode="full"):
     return _crop(_convolve_full(a, v), len(a), len(v), mode)
 
 
+@ieee
 def continuous_convolve(f, g, x):
     """Approximate ``(f * g)(t) = integral f(z) g(t - z) dz`` by sampling on a uniform grid.
 
