@@ -381,3 +381,14 @@ def test_fixed_dims_versions_keep_their_names_signature_and_docs():
     assert F.conv2d.__name__ == "conv2d" and F.max_pool3d_backward.__name__ == "max_pool3d_backward"
     assert list(inspect.signature(F.conv2d).parameters)[:3] == ["input", "weight", "bias"]
     assert "(N, C, H, W)" in F.avg_pool2d.__doc__ and "Raises" in F.conv1d.__doc__
+
+
+def test_each_gradient_has_its_own_arrays_dtype():
+    """A float64 ``np.ones`` gradient does not turn float32 gradients into float64; mixed arrays promote forward."""
+    x, w, b = np.ones((1, 2, 5, 5), np.float32), np.ones((3, 2, 3, 3), np.float64), np.ones(3, np.float16)
+    assert F.conv2d(x, w, b).dtype == np.float64
+    gx, gw, gb = F.conv2d_backward(np.ones((1, 3, 3, 3)), x, w, b)
+    assert (gx.dtype, gw.dtype, gb.dtype) == (np.float32, np.float64, np.float16)
+    assert F.max_pool2d_backward(np.ones((1, 2, 2, 2)), x, 2).dtype == np.float32
+    assert F.max_pool2d_backward(np.ones((1, 2, 3, 3)), x, 3, stride=2, padding=1).dtype == np.float32
+    assert F.avg_pool2d_backward(np.ones((1, 2, 2, 2)), x, 2).dtype == np.float32
