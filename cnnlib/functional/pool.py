@@ -168,13 +168,21 @@ def max_pool_nd_backward(grad_output, input, kernel_size, stride=None, padding=0
 
 
 def _tiled_max_backward(grad_output, x, y, g):
-    """Non-overlapping windows: each window's first maximum (taps in row-major order) gets the gradient."""
-    grad = np.zeros(x.shape, dtype=x.dtype)
-    unclaimed = np.ones(y.shape, dtype=bool)     # windows whose maximum has not been found yet
+    """Non-overlapping windows: each window's first maximum (taps in row-major order) gets the gradient.
+
+    One pass per tap over ``(N, C, *out)`` buffers reused in place: this is the 2x2 max-pool hot path.
+    """
+    covered = all(h == k * o for h, k, o in zip(x.shape[2:], g.kernel, g.out))   # no leftover rows to zero
+    finite = bool(np.isfinite(grad_output).all())        # then g * mask is exact (inf * 0 would be NaN)
+    grad = np.empty(x.shape, x.dtype) if covered and finite else np.zeros(x.shape, x.dtype)
+    first, unclaimed = np.empty(y.shape, bool), np.ones(y.shape, bool)   # unclaimed: maximum not found yet
     for tap in g.taps():
-        first = unclaimed & (x[tap] == y)
-        np.copyto(grad[tap], grad_output, where=first)   # not g * mask: an inf gradient times 0 would be NaN
-        unclaimed &= ~first
+        np.logical_and(np.equal(x[tap], y, out=first), unclaimed, out=first)
+        if finite:
+            np.multiply(grad_output, first, out=grad[tap])
+        else:
+            np.copyto(grad[tap], grad_output, where=first)
+        np.logical_xor(unclaimed, first, out=unclaimed)
     return grad
 
 
