@@ -159,14 +159,18 @@ def fixed_dims(op, d):
     """The ``d``-dimensional version of an ``_nd`` operation: same arguments, but ``input`` must be
     :func:`shape_name` ``(d)``, so ``conv2d`` on a 3D batch says so instead of running a 1D convolution."""
     signature = inspect.signature(op)
+    position = list(signature.parameters).index("input")
     name = op.__name__.replace("_nd", f"{d}d")
 
     @functools.wraps(op)
     def fixed(*args, **kwargs):
-        try:
-            x = signature.bind(*args, **kwargs).arguments["input"]
-        except TypeError as err:
-            raise TypeError(f"{name}(): {err}") from None
+        if len(args) > position:          # the common call; binding the signature costs more than the check
+            x = args[position]
+        else:
+            try:
+                x = signature.bind(*args, **kwargs).arguments["input"]
+            except TypeError as err:
+                raise TypeError(f"{name}(): {err}") from None
         array(x, "input", ndim=d + 2, expect=f"{d + 2} dims {shape_name(d)} for a {d}D operation")
         return op(*args, **kwargs)
 
