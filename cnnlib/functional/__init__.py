@@ -16,18 +16,18 @@ from .pool import (avg_pool1d, avg_pool1d_backward, avg_pool2d, avg_pool2d_backw
                    max_pool3d_backward, max_pool_nd, max_pool_nd_backward, min_pool1d, min_pool2d,
                    min_pool3d, min_pool_nd)
 from .signal import continuous_convolve, convolve, correlate
+from ._args import ints as _ints
 from ._args import output_shape as _output_shape
-from ._args import positive as _positive
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     """Output length along one dimension: ``floor((size + 2*padding - dilation*(kernel_size-1) - 1) / stride) + 1``.
 
-    Raises ValueError for a non-positive kernel size, stride or dilation, negative padding, or a kernel
-    longer than the padded input. (Dumoulin & Visin, 2016, relationship 15.)
+    All arguments are ints. Raises TypeError for a non-int (a float or bool), ValueError for a negative
+    size or padding, a non-positive kernel size, stride or dilation, or a kernel longer than the padded
+    input. (Dumoulin & Visin, 2016, relationship 15.)
     """
-    for value, name in ((kernel_size, "kernel_size"), (stride, "stride"), (dilation, "dilation")):
-        _positive((value,), name)
-    if padding < 0:
-        raise ValueError(f"padding={padding} must be non-negative")
-    return _output_shape((size,), (kernel_size,), (stride,), [(padding, padding)], (dilation,))[0]
+    (size,), (padding,) = _ints(size, 1, "size", low=0), _ints(padding, 1, "padding", low=0)
+    kernel_size, stride, dilation = (_ints(v, 1, name) for v, name in
+                                     ((kernel_size, "kernel_size"), (stride, "stride"), (dilation, "dilation")))
+    return _output_shape((size,), kernel_size, stride, [(padding, padding)], dilation)[0]

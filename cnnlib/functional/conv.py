@@ -19,12 +19,11 @@ scatters the column gradients back onto the input (col2im) with one vectorised
 addition per kernel tap. ``cnnlib.functional.naive`` keeps the slow,
 one-output-at-a-time version for reading.
 """
-import itertools
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._args import as_tuple, check_ndim, output_shape, padding_pairs, positive, span
+from ._args import (_int, array, as_float, crop, fixed_dims, float_dtype, ieee, ints, output_shape, padding_pairs,
+                    shape_name, span, taps, work_dtype)
 
 
 class ConvGeometry:
@@ -34,13 +33,17 @@ class ConvGeometry:
     (padding pairs, output size, channels per group) for forward and backward.
     """
 
-    def __init__(self, x_shape, w_shape, stride, padding, dilation, groups, d):
-        if len(x_shape) != d + 2:
-            raise ValueError(f"input has shape {tuple(x_shape)}; a {d}D convolution expects {d + 2} dims (N, C_in, ...)")
+    def __init__(self, x_shape, w_shape, stride, padding, dilation, groups):
+        d = len(x_shape) - 2
         if len(w_shape) != d + 2:
-            raise ValueError(f"weight has shape {tuple(w_shape)}; a {d}D convolution expects {d + 2} dims (C_out, C_in/groups, ...)")
-        if not isinstance(groups, (int, np.integer)) or groups <= 0:
-            raise ValueError(f"groups={groups} must be a positive int")
+            raise ValueError(f"weight has shape {tuple(w_shape)}; input {tuple(x_shape)} is {shape_name(d)}, so the "
+                             f"weight needs {d + 2} dims (C_out, C_in/groups, *{d} kernel sizes)")
+        if 0 in w_shape:
+            raise ValueError(f"weight has shape {tuple(w_shape)}: zero output channels, input channels or kernel size")
+        if _int(groups) is None:
+            raise TypeError(f"groups={groups!r} must be an int")
+        if groups <= 0:
+            raise ValueError(f"groups={groups} must be positive")
         n, c_in, *spatial = x_shape
         c_out, c_per_group, *kernel = w_shape
         if c_per_group * groups != c_in:
@@ -53,8 +56,8 @@ class ConvGeometry:
         self.d, self.groups = d, int(groups)
         self.n, self.c_in, self.c_out = n, c_in, c_out
         self.spatial, self.kernel = tuple(spatial), tuple(kernel)
-        self.stride = positive(as_tuple(stride, d, "stride"), "stride")
-        self.dilation = positive(as_tuple(dilation, d, "dilation"), "dilation")
+        self.stride = ints(stride, d, "stride")
+        self.dilation = ints(dilation, d, "dilation")
         self.pads = padding_pairs(padding, self.kernel, self.stride, self.dilation)
         self.out = output_shape(self.spatial, self.kernel, self.stride, self.pads, self.dilation)
 
@@ -65,6 +68,15 @@ class ConvGeometry:
     @property
     def padded(self):
         return tuple(h + lo + hi for h, (lo, hi) in zip(self.spatial, self.pads))
+
+
+def checked(input, weight, bias, stride, padding, dilation, groups):
+    """Validate a convolution's arguments: ``(x, w, b, geometry, dtype)``; ``dtype`` is the result's."""
+    x = array(input, "input", min_ndim=3, expect="(N, C_in, *spatial) with at least one spatial dim")
+    w = array(weight, "weight")
+    g = ConvGeometry(x.shape, w.shape, stride, padding, dilation, groups)
+    b = None if bias is None else array(bias, "bias", shape=(g.c_out,), expect=f"({g.c_out},), one value per output channel")
+    return x, w, b, g, float_dtype(x, w, b)
 
 
 def windows(xp, kernel, stride, dilation):
@@ -93,7 +105,7 @@ def im2col(x, g):
     win = win.reshape(g.n, G, g.c_in // G, *g.out, *g.kernel)                 # split channels by group
     # -> (G, C/G, *K, N, *out): rows are (channel, tap), columns are (image, position)
     order = (1, 2, *range(3 + d, 3 + 2 * d), 0, *range(3, 3 + d))
-    return win.transpose(order).reshape(G, -1, g.n * int(np.prod(g.out)))
+    return win.transpose(order).reshape(G, g.c_in // G * int(np.prod(g.kernel)), g.n * int(np.prod(g.out)))
 
 
 def col2im(cols, g, dtype):
@@ -106,54 +118,62 @@ def col2im(cols, g, dtype):
     """
     cols = cols.reshape(g.c_in, *g.kernel, g.n, *g.out)          # (C, *K, N, *out): one tap = cols[:, tap]
     grad = np.zeros((g.c_in, g.n, *g.padded), dtype=dtype)
-    for tap in itertools.product(*(range(k) for k in g.kernel)):
+    for tap in taps(g.kernel):
         where = tuple(slice(t * dl, t * dl + s * (o - 1) + 1, s)
                       for t, dl, s, o in zip(tap, g.dilation, g.stride, g.out))
         grad[(slice(None), slice(None)) + where] += cols[(slice(None),) + tap]
-    crop = tuple(slice(lo, lo + h) for (lo, _), h in zip(g.pads, g.spatial))
-    return grad[(slice(None), slice(None)) + crop].swapaxes(0, 1)
+    return grad[crop(g.pads, g.spatial)].swapaxes(0, 1)
 
 
-def _check_bias(bias, c_out):
-    if bias is not None and np.shape(bias) != (c_out,):
-        raise ValueError(f"bias has shape {np.shape(bias)}; expected ({c_out},), one value per output channel")
+def forward(x, w, g):
+    """The convolution proper, on checked arrays of one dtype: ``(N, C_out, *out)`` without bias."""
+    G = g.groups
+    cols = im2col(x, g)                                                      # (G, CK, N*L)
+    y = np.matmul(w.reshape(G, g.c_out // G, cols.shape[1]), cols)           # (G, O/G, N*L)
+    y = y.reshape(G, g.c_out // G, g.n, *g.out)
+    return np.moveaxis(y, 2, 0).reshape(g.out_shape)                         # (N, C_out, *out)
 
 
+DTYPES = """Dtypes: float16, float32 or float64 (float16 is computed in float32); integer and boolean
+        arrays are converted to the floating dtype of the other arrays (float64 if none), so the
+        result is the exact float answer. Mixed floating dtypes promote as in numpy."""
+
+
+@ieee
 def conv_nd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """N-dimensional cross-correlation (deep learning's "convolution"); see the module docstring.
 
     Args:
-        input: ``(N, C_in, *spatial)`` with ``d = input.ndim - 2`` spatial dims.
-        weight: ``(C_out, C_in / groups, *kernel)``.
+        input: ``(N, C_in, *spatial)`` with ``d = input.ndim - 2 >= 1`` spatial dims; N may be 0.
+        weight: ``(C_out, C_in / groups, *kernel)``, every size at least 1.
         bias: ``(C_out,)`` or None.
-        stride, dilation: positive int or d-tuple (dilation 1 = no gaps).
+        stride, dilation: positive int or d-tuple of ints (dilation 1 = no gaps).
         padding: non-negative int, d-tuple, ``'valid'`` (no padding) or ``'same'`` (stride 1 only).
         groups: split channels into this many independent groups (AlexNet's two-GPU split is groups=2).
 
+        {DTYPES}
+
     Returns:
-        ``(N, C_out, *out)`` with ``out = floor((H + 2P - D(K-1) - 1) / S) + 1`` per dimension.
-        The array may be a non-C-contiguous view of the matrix product (no copy is made); use
-        ``np.ascontiguousarray`` if a library needs contiguous memory.
+        ``(N, C_out, *out)`` with ``out = floor((H + 2P - D(K-1) - 1) / S) + 1`` per dimension, in the
+        promoted floating dtype of input, weight and bias. The array may be a non-C-contiguous view of the
+        matrix product (no copy is made); use ``np.ascontiguousarray`` if a library needs contiguous memory.
 
     Raises:
+        TypeError: an array of another dtype (complex, object, strings), or a stride, padding, dilation
+        or groups that is not an int or tuple of ints (floats and bools included).
         ValueError: on a wrong number of dims, channel counts that do not match ``groups``,
-        a non-positive stride/dilation, negative padding, ``'same'`` with stride > 1,
-        a bias of the wrong shape, or a kernel larger than the padded input.
+        a zero-size weight, a non-positive stride/dilation/groups, negative padding, ``'same'`` with
+        stride > 1, a bias of the wrong shape, or a kernel larger than the padded input.
     """
-    input, weight = np.asarray(input), np.asarray(weight)
-    g = ConvGeometry(input.shape, weight.shape, stride, padding, dilation, groups, input.ndim - 2)
-    _check_bias(bias, g.c_out)
-    G = g.groups
-    cols = im2col(input, g)                                                  # (G, CK, N*L)
-    w = weight.reshape(G, g.c_out // G, -1)                                  # (G, O/G, CK)
-    y = np.matmul(w, cols)                                                   # (G, O/G, N*L)
-    y = y.reshape(G, g.c_out // G, g.n, *g.out)
-    y = np.moveaxis(y, 2, 0).reshape(g.out_shape)                            # (N, C_out, *out)
-    if bias is not None:
-        y = y + np.asarray(bias).reshape(-1, *([1] * g.d))
-    return y
+    x, w, b, g, dtype = checked(input, weight, bias, stride, padding, dilation, groups)
+    work = work_dtype(dtype)
+    y = forward(as_float(x, work), as_float(w, work), g)
+    if b is not None:
+        y = y + as_float(b, work).reshape(-1, *([1] * g.d))
+    return as_float(y, dtype)
 
 
+@ieee
 def conv_nd_backward(grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Gradients of :func:`conv_nd` with respect to its three array inputs.
 
@@ -161,10 +181,13 @@ def conv_nd_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
         grad_output: ``(N, C_out, *out)``, the loss gradient with respect to the output.
         input, weight, bias and the keyword arguments: exactly as given to :func:`conv_nd`.
 
+        {DTYPES} ``grad_output`` is converted to that dtype too.
+
     Returns:
         ``(grad_input, grad_weight, grad_bias)`` with the shapes of ``input``, ``weight``
-        and ``bias``; ``grad_bias`` is None when ``bias`` is None. ``grad_input`` is a transposed
-        view (not C-contiguous), see :func:`col2im`.
+        and ``bias``, each in that array's own floating dtype (the computation's for an integer array);
+        ``grad_bias`` is None when ``bias`` is None. ``grad_input`` may be a transposed view (not
+        C-contiguous), see :func:`col2im`.
 
         * ``grad_bias[o] = sum over n and positions of grad_output[n, o]``;
         * ``grad_weight`` correlates the input with ``grad_output`` (a matrix product with the im2col columns);
@@ -172,48 +195,24 @@ def conv_nd_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
           (each output gradient is sent back, times the weight, to every input it touched).
 
     Raises:
-        ValueError: as :func:`conv_nd`, or when ``grad_output`` does not have the output's shape.
+        TypeError, ValueError: as :func:`conv_nd`, or when ``grad_output`` does not have the output's shape.
     """
-    input, weight, grad_output = np.asarray(input), np.asarray(weight), np.asarray(grad_output)
-    g = ConvGeometry(input.shape, weight.shape, stride, padding, dilation, groups, input.ndim - 2)
-    _check_bias(bias, g.c_out)
-    if grad_output.shape != g.out_shape:
-        raise ValueError(f"grad_output has shape {grad_output.shape}; the convolution's output has shape {g.out_shape}")
-    G, og = g.groups, g.c_out // g.groups
-    dtype = np.result_type(input, weight, grad_output)
-    gy = grad_output.reshape(g.n, G, og, -1).transpose(1, 2, 0, 3).reshape(G, og, -1)  # (G, O/G, N*L)
-    cols = im2col(input, g)                                                            # (G, CK, N*L)
-    grad_weight = np.matmul(gy, cols.transpose(0, 2, 1)).reshape(weight.shape)
-    w = weight.reshape(G, og, -1)
-    grad_input = col2im(np.matmul(w.transpose(0, 2, 1), gy), g, dtype)
-    grad_bias = None if bias is None else grad_output.sum(axis=(0, *range(2, 2 + g.d)))
-    return grad_input, grad_weight.astype(dtype, copy=False), grad_bias
+    x, w, b, g, dtype = checked(input, weight, bias, stride, padding, dilation, groups)
+    gy = array(grad_output, "grad_output", shape=g.out_shape, expect=f"the convolution's output shape {g.out_shape}")
+    work = work_dtype(dtype)
+    G, og, L = g.groups, g.c_out // g.groups, int(np.prod(g.out))
+    gy = as_float(gy, work).reshape(g.n, G, og, L).transpose(1, 2, 0, 3).reshape(G, og, g.n * L)  # (G, O/G, N*L)
+    cols = im2col(as_float(x, work), g)                                                           # (G, CK, N*L)
+    grad_weight = np.matmul(gy, cols.transpose(0, 2, 1)).reshape(w.shape)
+    wg = as_float(w, work).reshape(G, og, cols.shape[1])
+    grad_input = col2im(np.matmul(wg.transpose(0, 2, 1), gy), g, work)
+    grad_bias = None if b is None else gy.sum(axis=2).reshape(g.c_out)
+    own = lambda a: a.dtype if a.dtype.kind == "f" else dtype  # noqa: E731  (integers: the computation's dtype)
+    return (as_float(grad_input, own(x)), as_float(grad_weight, own(w)),
+            None if b is None else as_float(grad_bias, own(b)))
 
 
-def _fixed_dims(d):
-    """Make ``convKd`` and ``convKd_backward``: ``conv_nd`` that insists on ``d`` spatial dims."""
-
-    def forward(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-        check_ndim(input, d)
-        check_ndim(weight, d, "weight")
-        return conv_nd(input, weight, bias, stride, padding, dilation, groups)
-
-    def backward(grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-        check_ndim(input, d)
-        check_ndim(weight, d, "weight")
-        return conv_nd_backward(grad_output, input, weight, bias, stride, padding, dilation, groups)
-
-    shape = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}[d]
-    forward.__name__, backward.__name__ = f"conv{d}d", f"conv{d}d_backward"
-    forward.__doc__ = f"""{d}D cross-correlation of ``input`` {shape} with ``weight`` (C_out, C_in/groups, *{d} kernel sizes).
-
-    Same arguments, result and errors as :func:`conv_nd` (and as ``torch.nn.functional.conv{d}d``),
-    but the input must have exactly {d} spatial dimensions.
-    """
-    backward.__doc__ = f"""Gradients ``(grad_input, grad_weight, grad_bias)`` of :func:`conv{d}d`; see :func:`conv_nd_backward`."""
-    return forward, backward
-
-
-conv1d, conv1d_backward = _fixed_dims(1)
-conv2d, conv2d_backward = _fixed_dims(2)
-conv3d, conv3d_backward = _fixed_dims(3)
+conv_nd.__doc__ = conv_nd.__doc__.format(DTYPES=DTYPES)
+conv_nd_backward.__doc__ = conv_nd_backward.__doc__.format(DTYPES=DTYPES)
+conv1d, conv2d, conv3d = (fixed_dims(conv_nd, d) for d in (1, 2, 3))
+conv1d_backward, conv2d_backward, conv3d_backward = (fixed_dims(conv_nd_backward, d) for d in (1, 2, 3))

@@ -5,9 +5,9 @@ Discrete convolution flips the kernel, cross-correlation does not::
     convolve:  (a * v)[n] = sum_m a[m] v[n - m]
     correlate: c[k]       = sum_n a[n + k] v[n]
 
-so ``convolve(a, v) == correlate(a, v[::-1])``. Both are computed by the same
-``conv1d`` that a CNN layer uses, and agree with ``numpy.convolve`` and
-``numpy.correlate`` in all three modes:
+so ``convolve(a, v) == correlate(a, v[::-1])`` for real sequences (for complex
+ones ``correlate`` conjugates ``v``, as ``numpy.correlate`` does). Both agree
+with ``numpy.convolve`` and ``numpy.correlate`` in all three modes:
 
 * ``'full'``: every shift where the two overlap at all, length ``M + N - 1``;
 * ``'same'``: the central ``max(M, N)`` values;
@@ -20,22 +20,32 @@ integral is approximated by ``dx * sum``, a Riemann sum (Goodfellow et al.,
 """
 import numpy as np
 
-from .conv import conv1d
+from ._args import array, as_float, float_dtype, ieee, work_dtype
 
 MODES = ("full", "same", "valid")
 
 
-def _as_signal(x, name):
-    x = np.asarray(x)
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError(f"{name} has shape {x.shape}; expected a non-empty 1D sequence")
+def _as_signal(x, name, complex_ok=True):
+    x = array(x, name, ndim=1, expect="a non-empty 1D sequence", complex_ok=complex_ok)
+    if x.size == 0:
+        raise ValueError(f"{name} is empty; expected a non-empty 1D sequence")
     return x
 
 
-def _correlate_full(a, v):
-    """All ``M + N - 1`` lags of the cross-correlation, via ``conv1d`` with full zero padding."""
-    y = conv1d(a[None, None, :], v[None, None, :], padding=len(v) - 1)
-    return y[0, 0]
+def _convolve_full(a, v):
+    """All ``M + N - 1`` values of ``sum_m a[m] v[n - m]``, by shift-and-add over the shorter sequence.
+
+    Like numpy, it multiplies only samples that overlap: zero padding (the conv1d way) would
+    turn an inf times a padding zero into NaN where numpy gives inf.
+    """
+    dtype = float_dtype(a, v)
+    a, v = as_float(a, work_dtype(dtype)), as_float(v, work_dtype(dtype))
+    if len(v) > len(a):
+        a, v = v, a
+    full = np.zeros(len(a) + len(v) - 1, dtype=a.dtype)
+    for j, vj in enumerate(v):      # each kernel sample adds a shifted, scaled copy of the signal
+        full[j:j + len(a)] += vj * a
+    return as_float(full, dtype)
 
 
 def _crop(full, m, n, mode, swapped=False):
@@ -55,6 +65,7 @@ def _crop(full, m, n, mode, swapped=False):
     return full[start:start + long]
 
 
+@ieee
 def correlate(a, v, mode="valid"):
     """Discrete cross-correlation ``c[k] = sum_n a[n + k] v[n]``, like ``numpy.correlate``.
 
@@ -62,16 +73,24 @@ def correlate(a, v, mode="valid"):
         a: ``(M,)`` signal; v: ``(N,)`` kernel (either may be the longer one).
         mode: ``'full'``, ``'same'`` or ``'valid'`` (numpy's default, kept here).
 
+    Complex sequences: ``v`` is conjugated, ``c[k] = sum_n a[n + k] conj(v[n])``, as in numpy.
+
+    Dtypes: float16/32/64 and complex64/128 (float16 computed in float32); integers and booleans
+    give the exact float64 answer (numpy would wrap ``uint8``). Mixed dtypes promote as in numpy.
+
     Returns:
         ``(M + N - 1,)``, ``(max(M, N),)`` or ``(max(M, N) - min(M, N) + 1,)`` for the three modes.
 
     Raises:
+        TypeError: an input of another dtype (object, strings).
         ValueError: an input that is not a non-empty 1D sequence, or an unknown mode.
     """
     a, v = _as_signal(a, "a"), _as_signal(v, "v")
-    return _crop(_correlate_full(a, v), len(a), len(v), mode, swapped=len(v) > len(a))
+    _crop(a, len(a), len(v), mode)      # check the mode before computing
+    return _crop(_convolve_full(a, np.conj(v[::-1])), len(a), len(v), mode, swapped=len(v) > len(a))
 
 
+@ieee
 def convolve(a, v, mode="full"):
     """Discrete convolution ``(a * v)[n] = sum_m a[m] v[n - m]``, like ``numpy.convolve``.
 
@@ -84,9 +103,11 @@ def convolve(a, v, mode="full"):
     Returns and raises: as :func:`correlate`.
     """
     a, v = _as_signal(a, "a"), _as_signal(v, "v")
-    return _crop(_correlate_full(a, v[::-1]), len(a), len(v), mode)
+    _crop(a, len(a), len(v), mode)      # check the mode before computing
+    return _crop(_convolve_full(a, v), len(a), len(v), mode)
 
 
+@ieee
 def continuous_convolve(f, g, x):
     """Approximate ``(f * g)(t) = integral f(z) g(t - z) dz`` by sampling on a uniform grid.
 
@@ -101,17 +122,17 @@ def continuous_convolve(f, g, x):
         of f and g).
 
     Raises:
-        ValueError: when ``x`` is not evenly spaced and increasing, or a sample array
+        TypeError: ``x`` or samples of another dtype (complex ``x``, objects).
+        ValueError: when ``x`` is not finite, evenly spaced and increasing, or a sample array
         does not have ``x``'s length.
     """
-    x = _as_signal(x, "x").astype(float)
+    x = _as_signal(x, "x", complex_ok=False).astype(float)
     steps = np.diff(x)
-    if len(x) < 2 or steps[0] <= 0 or not np.allclose(steps, steps[0], rtol=1e-6, atol=0):
-        raise ValueError("x must be an increasing, evenly spaced grid with at least 2 points")
+    if (len(x) < 2 or not np.isfinite(x).all() or steps[0] <= 0
+            or not np.allclose(steps, steps[0], rtol=1e-6, atol=0)):
+        raise ValueError("x must be a finite, increasing, evenly spaced grid with at least 2 points")
     dx = steps[0]
-    fs, gs = (np.asarray(h(x) if callable(h) else h, dtype=float) for h in (f, g))
-    for name, s in (("f", fs), ("g", gs)):
-        if s.shape != x.shape:
-            raise ValueError(f"samples of {name} have shape {s.shape}; expected {x.shape} like x")
+    fs, gs = (array(h(x) if callable(h) else h, f"samples of {name}", shape=x.shape, expect=f"{x.shape} like x",
+                    complex_ok=True) for name, h in (("f", f), ("g", g)))
     t = 2 * x[0] + dx * np.arange(2 * len(x) - 1)
     return t, dx * convolve(fs, gs, mode="full")
