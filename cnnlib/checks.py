@@ -169,3 +169,32 @@ def forbidding(fn, functions):
     finally:
         for space, key, value in reversed(swapped):
             space[key] = value
+
+
+def convolution_shortcuts():
+    """Library routines that compute a whole convolution (or every window at once), for
+    :func:`forbidding` in exercises that ask for loops: ``cnnlib.functional``'s convolutions and
+    :func:`~cnnlib.functional.linear_matrix`, numpy's ``convolve``/``correlate`` and window views,
+    scipy's signal and ndimage convolutions, and torch's ``conv1d/2d/3d`` (torch is imported now,
+    if installed, so that a function importing it itself meets the ban too)."""
+    import scipy.ndimage
+    import scipy.signal
+    from numpy.lib.stride_tricks import as_strided, sliding_window_view
+
+    import cnnlib.functional as F
+    found = [F.conv1d, F.conv2d, F.conv3d, F.conv_nd, F.conv_nd_naive, F.convolve, F.correlate,
+             F.linear_matrix, np.convolve, np.correlate, sliding_window_view, as_strided]
+    found += [getattr(scipy.signal, n) for n in ("correlate", "convolve", "correlate2d", "convolve2d",
+                                                  "fftconvolve", "oaconvolve")]
+    found += [getattr(scipy.ndimage, n) for n in ("correlate", "convolve", "correlate1d", "convolve1d")]
+    try:
+        import torch
+    except ImportError:
+        return found
+    return found + [f for name in ("conv1d", "conv2d", "conv3d")
+                    for f in (getattr(torch, name), getattr(torch.nn.functional, name))]
+
+
+def within(low, high, correct=True, feedback=""):
+    """A jupyterquiz numeric answer accepted anywhere in ``[low, high)`` (its "range" type)."""
+    return {"type": "range", "range": [low, high], "correct": correct, "feedback": feedback}
