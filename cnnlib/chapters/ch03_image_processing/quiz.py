@@ -8,13 +8,9 @@ functions, not typed; no math markup (jupyterquiz would fetch MathJax).
 import numpy as np
 
 from cnnlib import counting, kernels
+from cnnlib.checks import within as _within
 
 from . import convolve_image, filter_image, separate
-
-
-def _within(lo, hi, correct, feedback):
-    """A numeric answer accepted anywhere in [lo, hi] (jupyterquiz's "range" type)."""
-    return dict(type="range", range=[lo, hi], correct=correct, feedback=feedback)
 
 
 _BOX = kernels.box(3)
