@@ -59,6 +59,9 @@ def ids():
 def check(exercise_id, answer):
     """Check ``answer`` for the exercise ``exercise_id``; print the verdict and return it as a bool.
 
+    A placeholder answer (``...``, ``None``, a function whose body is ``...``) prints "no answer
+    yet" and returns ``None``.
+
     Raises:
         ValueError: for an unknown exercise id.
     """
@@ -71,7 +74,7 @@ def check(exercise_id, answer):
         ok, feedback = _CHECKS[exercise_id](answer)
     except Placeholder:
         print(f"⏳ {exercise_id}: no answer yet. Replace the ... with your answer and run the cell.")
-        return False
+        return None     # nothing to show under a starter cell (and falsy, for assert)
     except Forbidden as err:
         ok, feedback = False, str(err)
     except Exception as err:  # a reader's function may fail in any way: report, don't crash
