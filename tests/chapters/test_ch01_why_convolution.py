@@ -390,3 +390,105 @@ def test_blitted_moves_match_full_draws_without_resetting_the_background():
         explorer.refresh(dict(position=position, neuron=neuron, channel=channel))
         blitted = np.array(canvas.buffer_rgba())
         assert np.array_equal(blitted, full_draw()), (position, neuron, channel)
+
+
+# --- second edition: locality vs sharing, the copies view, weights, web companion ----
+
+
+def test_sharing_counts_separate_locality_from_sharing():
+    counts = ch01.sharing_counts(side=28, kernel_size=3)
+    assert list(counts) == ["dense", "locally connected", "convolution"]
+    assert [p for p, _ in counts.values()] == [530_660, 6_760, 10]
+    # a locally connected layer has its own filter per output unit: build one, count
+    out = 26
+    weights = rng.normal(size=(out, out, 3, 3))
+    assert weights.size + out * out == counts["locally connected"][0]
+    # sharing saves parameters, not multiplications
+    assert counts["locally connected"][1] == counts["convolution"][1]
+    assert counts["convolution"][1] == counting.conv_multiplies((26, 26), (3, 3))
+    assert counts["dense"][1] == 784 * 676
+    colour = ch01.sharing_counts(side=32, kernel_size=3, c_in=3, c_out=16)
+    assert colour["dense"][0] == counting.dense_params(3072, 30 * 30 * 16)
+    assert colour["locally connected"][0] == 30 * 30 * 16 * (27 + 1)
+    assert colour["convolution"][0] == counting.conv_params(3, 16, (3, 3)) == 448
+    assert ch01.sharing_counts(5, 3, bias=False)["convolution"][0] == 9
+    with pytest.raises(ValueError, match="larger"):
+        ch01.sharing_counts(side=2, kernel_size=3)
+
+
+def test_copies_figure_draws_one_box_per_window():
+    import matplotlib.pyplot as plt
+
+    fig = figures.copies_figure(n_in=9, kernel_size=3)
+    ax = fig.axes[0]
+    boxes = [t for t in ax.texts if t.get_text() == "A"]
+    outputs = [t for t in ax.texts if t.get_text().startswith("$y_")]
+    assert len(boxes) == len(outputs) == 7 == len(ax.patches)
+    # each copy has kernel_size connections: 7 copies x 3 lines, plus the 7 output stems
+    assert len(ax.lines) == 7 * 3 + 7
+    plt.close(fig)
+    fig = figures.copies_figure(n_in=5, kernel_size=5)
+    assert len([t for t in fig.axes[0].texts if t.get_text() == "A"]) == 1
+    plt.close(fig)
+    with pytest.raises(ValueError):
+        figures.copies_figure(n_in=3, kernel_size=4)
+
+
+def test_weight_figures_show_the_weights_themselves():
+    import matplotlib.pyplot as plt
+
+    weight_a, _, weight_b, _ = ch01.peak_detector()
+    fig = figures.peak_weights_figure()
+    shown = fig.axes[1].images[0].get_array()
+    assert np.array_equal(shown, weight_b[0])
+    stems = [c for c in fig.axes[0].containers]
+    assert len(stems) == 2
+    assert np.array_equal(stems[0].markerline.get_ydata(), weight_a[0, 0])
+    plt.close(fig)
+    bank, names = ch01.colour_feature_bank()
+    fig = figures.bank_filters_figure(bank, names)
+    assert len(fig.axes) == 9
+    for o in range(3):
+        for c in range(3):
+            assert np.array_equal(fig.axes[3 * o + c].images[0].get_array(), bank[o, c])
+    plt.close(fig)
+    with pytest.raises(ValueError):
+        figures.bank_filters_figure(bank[:, :2], names)
+    with pytest.raises(ValueError):
+        figures.bank_filters_figure(bank, names[:2])
+
+
+def test_red_green_filter_has_both_signs_on_the_flower():
+    photo = data.image("flower", size=(107, 160))
+    bank, _ = ch01.colour_feature_bank()
+    rg = conv2d(photo.transpose(2, 0, 1)[None], bank)[0, 2]
+    assert rg.min() < -0.2 and rg.max() > 0.2
+    green = np.zeros((5, 5, 3))
+    green[..., 1] = 1.0
+    assert np.allclose(conv2d(green.transpose(2, 0, 1)[None], bank)[0, 2], -1.0)
+
+
+def test_web_grid_positions_fit_every_neuron():
+    grid = figures.window_web_grid()
+    assert set(grid) == {"position", "neuron", "channel"}
+    assert len(grid["position"]) == figures.WEB_POSITIONS
+    assert grid["position"][0] == 0 and grid["position"][-1] == 240 - 24
+    assert grid["neuron"] == list(ch01.eeg_neurons()) and grid["channel"] == [0, 1]
+
+
+def test_window_web_explorer_frames_equal_the_live_explorer(tmp_path):
+    import itertools
+
+    explorer = figures.make_window_explorer()
+    page = figures.window_web_explorer(explorer, folder=tmp_path).data
+    grid = figures.window_web_grid()
+    order = list(itertools.product(*grid.values()))  # frame k is setting order[k]
+    assert len(order) == 48 and "48 settings precomputed" in page
+    sizes = [p.stat().st_size for p in tmp_path.glob("ch01-window/*.jpg")]
+    assert len(sizes) == 48 and sum(sizes) < 2_000_000
+    for setting in [(0, "rising", 0), (216, "oscillation", 1), (93, "falling", 1)]:
+        frame = (tmp_path / "ch01-window" / f"{order.index(setting)}.jpg").read_bytes()
+        assert frame == explorer.refresh(dict(zip(grid, setting))), setting
+    first, second = (tmp_path / "ch01-window" / f"{i}.jpg" for i in (0, 6))
+    assert first.read_bytes() != second.read_bytes()  # the next position moves
+    assert 'id="cnnlib-ch01-window"' in page and "<select" in page

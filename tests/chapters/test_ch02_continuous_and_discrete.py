@@ -274,3 +274,75 @@ def test_explorer_frames_equal_full_draws_as_the_controls_move():
         canvas.draw()
         assert np.array_equal(frame, np.array(canvas.buffer_rgba())), values
         [a.set_animated(True) for a in explorer.animated]
+
+
+# --- second edition: dice, the flip side by side, the web companion, equivariance ---
+
+
+def test_dice_distribution_matches_enumeration():
+    import itertools
+
+    for n_dice, sides in [(1, 6), (2, 6), (3, 6), (2, 4)]:
+        totals, p = ch02.dice_distribution(n_dice, sides)
+        counts = np.zeros(len(totals))
+        for roll in itertools.product(range(1, sides + 1), repeat=n_dice):
+            counts[sum(roll) - n_dice] += 1
+        assert totals[0] == n_dice and totals[-1] == n_dice * sides
+        assert np.allclose(p, counts / sides**n_dice)
+    with pytest.raises(ValueError):
+        ch02.dice_distribution(0)
+    with pytest.raises(ValueError):
+        ch02.dice_distribution(2, sides=1)
+
+
+def test_flip_animation_shows_both_operations_at_the_same_shift():
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(3, 2, sharex=True)
+    ups = [figures._sliding_panels(axes=axes[:, c], compact=True)[1] for c in range(2)]
+    values = [up(kernel="ramp", x=6.7, operation=op, width=0.25)
+              for up, op in zip(ups, ch02.OPERATIONS)]
+    z, f = ch02.eeg_window()
+    for value, op in zip(values, ch02.OPERATIONS):
+        expected = ch02.sliding_step(f, ch02.kernel("ramp", 0.25), z, 6.7, op)["value"]
+        assert value == pytest.approx(expected)
+    assert values[0] != pytest.approx(values[1])  # the ramp is lopsided: the flip shows
+    kernels_drawn = [axes[0, c].lines[1].get_ydata() for c in range(2)]
+    assert np.argmax(kernels_drawn[0]) < np.argmax(kernels_drawn[1])  # facing apart
+    assert axes[0, 0].get_title().startswith("convolution")
+    assert axes[0, 1].get_title().startswith("cross-correlation")
+    plt.close(fig)
+    html = figures.flip_animation(xs=[6.5, 6.7])
+    assert "<script" in html.data and len(html.data) < 400_000
+
+
+def test_sliding_web_explorer_frames_equal_the_live_explorer(tmp_path):
+    import itertools
+
+    explorer = figures.make_sliding_kernel_explorer()
+    page = figures.sliding_web_explorer(explorer, folder=tmp_path).data
+    grid = figures.sliding_web_grid()
+    assert set(grid["kernel"]) <= set(ch02.KERNELS) and grid["operation"] == list(
+        ch02.OPERATIONS
+    )
+    frames = sorted(tmp_path.glob("ch02-sliding/*.jpg"), key=lambda p: int(p.stem))
+    combos = list(itertools.product(*grid.values()))
+    assert len(frames) == len(combos) == 32 and "32 settings precomputed" in page
+    assert sum(f.stat().st_size for f in frames) < 2_000_000
+    for index in (0, 13, 31):
+        values = dict(zip(grid, combos[index]))
+        assert frames[index].read_bytes() == explorer.refresh(values), values
+    assert frames[0].read_bytes() != frames[1].read_bytes()  # the operation changes
+
+
+def test_equivariance_figure_marks_the_shift():
+    import matplotlib.pyplot as plt
+
+    x0 = np.concatenate([np.zeros(10), [0.0, 1.0, 3.0, 1.0], np.zeros(20)])
+    x1 = np.roll(x0, 6)
+    k = np.array([1.0, 2.0, 1.0])
+    fig = figures.equivariance_figure(x0, x1, convolve(x0, k), convolve(x1, k), 6)
+    labels = [t.get_text() for ax in fig.axes for t in ax.texts if t.get_text()]
+    assert labels == ["6 samples", "6 samples"]
+    assert "shifted by 6" in fig.axes[0].get_title()
+    plt.close(fig)

@@ -8,7 +8,9 @@ evaluated at every window of its input, the way a program calls one function man
   at every patch of an image (the fast equivalent is :func:`cnnlib.functional.conv2d`
   followed by the activation);
 * :func:`parameter_counts`: fully-connected vs convolutional parameters as the input
-  grows;
+  grows; :func:`sharing_counts`: dense, locally connected (untied) and convolutional
+  layers side by side, parameters and multiplications, separating locality from weight
+  sharing;
 * :func:`eeg_neurons`, :func:`peak_detector`, :func:`peak_stack`: hand-made neurons for
   the EEG traces of :func:`cnnlib.data.eeg` (80 samples per second) and a two-layer
   stack;
@@ -145,6 +147,45 @@ def parameter_counts(sizes, kernel_size=3, c_in=1, c_out=1, bias=True):
         dtype=np.int64,
     )
     return dense, conv
+
+
+def sharing_counts(side=28, kernel_size=3, c_in=1, c_out=1, bias=True):
+    """Three layers from ``c_in x side x side`` to ``c_out x S' x S'`` (valid, stride
+    1), counted.
+
+    * ``'dense'``: every output unit has its own weight for every input value;
+    * ``'locally connected'``: every output unit sees only its ``K x K`` window
+      (locality) but has its own weights there (no sharing, "untied" weights);
+    * ``'convolution'``: locality and one shared filter per output channel.
+
+    Locality removes most of the dense layer's parameters; sharing removes the rest, but
+    leaves the multiplications as they are: the locally connected layer and the
+    convolution do the same ``S'^2 K^2 C_in C_out`` multiplies
+    (:func:`cnnlib.counting.conv_multiplies`).
+
+    Returns:
+        ``{name: (parameters, multiplications)}`` with the three names above, in order.
+
+    Raises:
+        ValueError: if ``kernel_size > side``.
+    """
+    if kernel_size > side:
+        raise ValueError(f"kernel_size={kernel_size} is larger than side={side}")
+    out = conv_output_size(side, kernel_size)
+    n_in, n_out = c_in * side * side, c_out * out * out
+    window = c_in * kernel_size * kernel_size
+    conv_mults = counting.conv_multiplies(
+        (out, out), (kernel_size, kernel_size), c_in=c_in, c_out=c_out
+    )
+    local = n_out * window + (n_out if bias else 0)  # one filter per output unit
+    return {
+        "dense": (counting.dense_params(n_in, n_out, bias), n_in * n_out),
+        "locally connected": (local, conv_mults),
+        "convolution": (
+            counting.conv_params(c_in, c_out, (kernel_size, kernel_size), bias=bias),
+            conv_mults,
+        ),
+    }
 
 
 def eeg_neurons():

@@ -3,7 +3,13 @@
 * :func:`make_window_explorer`: slide one shared neuron ``A`` along a real EEG trace and
   watch the window it sees, its weights, the value it produces there, and how few
   parameters it needs compared with a fully-connected layer on the same input;
-* :func:`window_animation`: its static companion for the web page;
+* :func:`window_web_explorer`: its static companion for the web page, the same
+  controls over precomputed settings (:func:`cnnlib.explorer.web_explorer`);
+  :func:`window_animation`: the older companion, a 24-frame walk;
+* :func:`copies_figure`: one neuron ``A`` drawn as copies, one per window (the
+  function-call view of a convolution);
+* :func:`peak_weights_figure`, :func:`bank_filters_figure`: the weights of the
+  two-layer spike detector and of the colour filter bank, drawn as pictures;
 * :func:`draw_stack`: a stack of 1D convolutions drawn as units and connections, with
   the receptive field of one top unit highlighted.
 """
@@ -13,10 +19,10 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from cnnlib import counting
-from cnnlib.explorer import Explorer, animate
+from cnnlib.explorer import FRAMES, Explorer, animate, web_explorer
 from cnnlib.functional import conv_output_size
 
-from . import RATE, SEGMENT, eeg_neurons, window_frames, window_outputs
+from . import RATE, SEGMENT, eeg_neurons, peak_detector, window_frames, window_outputs
 
 
 def make_window_explorer(segment=SEGMENT):
@@ -148,6 +154,154 @@ def window_animation(n_frames=24, neuron="rising", channel=0):
     explorer = make_window_explorer()
     frames = window_frames(n_frames=n_frames, neuron=neuron, channel=channel)
     return animate(explorer.fig, explorer.update, frames)
+
+
+WEB_POSITIONS = 8  # window positions the web companion precomputes
+WEB_CHANNELS = (0, 1)  # the two channels the chapter's text discusses
+
+
+def window_web_grid(segment=SEGMENT):
+    """The settings :func:`window_web_explorer` precomputes: ``{control: [values]}``.
+
+    ``WEB_POSITIONS`` window starts spread evenly over the windows that fit every
+    neuron (the longest kernel sets the last one), all three neurons, and the channels
+    ``WEB_CHANNELS``.
+    """
+    length = int(round((segment[1] - segment[0]) * RATE))
+    longest = max(w.size for w, _ in eeg_neurons().values())
+    last = conv_output_size(length, longest) - 1
+    positions = np.linspace(0, last, WEB_POSITIONS).round().astype(int)
+    return {
+        "position": [int(p) for p in positions],
+        "neuron": list(eeg_neurons()),
+        "channel": list(WEB_CHANNELS),
+    }
+
+
+def window_web_explorer(explorer=None, folder=FRAMES):
+    """The window explorer on the web page: its controls over :func:`window_web_grid`.
+
+    Args:
+        explorer: an explorer from :func:`make_window_explorer` (default: a new one).
+        folder: where the frames go.
+
+    Returns:
+        ``IPython.display.HTML`` (:func:`cnnlib.explorer.web_explorer`), named
+        ``"ch01-window"``.
+    """
+    alt = "EEG trace with the window shaded, the output so far, the window and weights"
+    return web_explorer(explorer or make_window_explorer(), "ch01-window",
+                        grid=window_web_grid(), alt=alt, folder=folder)
+
+
+def copies_figure(n_in=9, kernel_size=3):
+    """One neuron drawn as copies, one per window: the function-call view.
+
+    Input units ``x_0 .. x_{n_in-1}`` at the bottom, one box ``A`` per window of
+    ``kernel_size`` consecutive inputs (every box is the same function, with the same
+    weights), and one output ``y_n`` on each box.
+
+    Returns:
+        The ``Figure``.
+
+    Raises:
+        ValueError: if ``kernel_size`` is not between 1 and ``n_in``.
+    """
+    if not 1 <= kernel_size <= n_in:
+        raise ValueError(f"kernel_size={kernel_size} must be between 1 and n_in={n_in}")
+    n_out = conv_output_size(n_in, kernel_size)
+    fig, ax = plt.subplots(figsize=(7.5, 2.6))
+    x_out = np.arange(n_out) + (kernel_size - 1) / 2
+    for n in range(n_out):
+        colour = "C1" if n == 0 else "0.6"
+        for k in range(kernel_size):
+            ax.plot([n + k, x_out[n]], [0.12, 0.78], color=colour, lw=1.0, zorder=1)
+        ax.add_patch(
+            Rectangle((x_out[n] - 0.32, 0.78), 0.64, 0.5, facecolor="#fde3c8",
+                      edgecolor="C1", zorder=2)
+        )
+        ax.text(x_out[n], 1.03, "A", ha="center", va="center", fontsize=11, zorder=3)
+        ax.plot([x_out[n], x_out[n]], [1.28, 1.6], color="0.4", lw=1.0)
+        ax.text(x_out[n], 1.75, f"$y_{n}$", ha="center", va="center", fontsize=10)
+    ax.scatter(np.arange(n_in), np.zeros(n_in), s=160, c="white", edgecolors="C0",
+               zorder=3)
+    for i in range(n_in):
+        ax.text(i, -0.32, f"$x_{i}$", ha="center", va="center", fontsize=10)
+    ax.set_xlim(-0.7, n_in - 0.3)
+    ax.set_ylim(-0.55, 1.95)
+    ax.axis("off")
+    ax.set_title(f"{n_out} copies of one neuron A, each on {kernel_size} neighbouring "
+                 "inputs (highlighted: the first)", fontsize=10)
+    return fig
+
+
+def peak_weights_figure():
+    """The weights of :func:`~cnnlib.chapters.ch01_why_convolution.peak_detector`.
+
+    Left: layer ``A``'s two kernels (rising, falling) as stems; right: ``B``'s weight
+    ``(2, 7)`` as a grid, one row per ``A`` map, one column per position.
+
+    Returns:
+        The ``Figure``.
+    """
+    weight_a, bias_a, weight_b, bias_b = peak_detector()
+    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(9, 2.6),
+                                     gridspec_kw=dict(width_ratios=[1, 1.6]))
+    for row, (name, colour) in enumerate([("rising", "C0"), ("falling", "C1")]):
+        taps = np.arange(weight_a.shape[-1]) + 0.12 * (row - 0.5)
+        ax_a.stem(taps, weight_a[row, 0], linefmt=f"{colour}-", markerfmt=f"{colour}o",
+                  basefmt="0.7")
+    ax_a.set(xlabel="tap k (sample in the window)", ylabel="weight")
+    ax_a.set_title(f"layer A: rising (blue), falling (orange), bias {bias_a[0]:g} each",
+                   fontsize=10)
+    b = weight_b[0]
+    ax_b.imshow(b, cmap="Reds", vmin=0, vmax=2.5, aspect="auto")
+    for (r, c), v in np.ndenumerate(b):
+        ax_b.text(c, r, f"{v:g}", ha="center", va="center", fontsize=10)
+    ax_b.set_yticks([0, 1], ["A_rising map", "A_falling map"])
+    ax_b.set_xticks(range(b.shape[1]))
+    ax_b.set_xlabel("position m - n among B's 7 inputs")
+    ax_b.set_title(f"layer B: weight (2, 7), bias {bias_b[0]:g}: "
+                   "rise first, fall last", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def bank_filters_figure(bank, names):
+    """A filter bank drawn as pictures: one row per filter, one column per channel.
+
+    Args:
+        bank: ``(C_out, 3, K_h, K_w)`` weights (channels red, green, blue).
+        names: ``C_out`` filter names.
+
+    Returns:
+        The ``Figure``; every weight is printed in its cell.
+
+    Raises:
+        ValueError: if ``bank`` is not ``(C_out, 3, K_h, K_w)`` with ``C_out`` names.
+    """
+    bank = np.asarray(bank, dtype=float)
+    if bank.ndim != 4 or bank.shape[1] != 3 or len(names) != bank.shape[0]:
+        raise ValueError(f"bank {bank.shape} and {len(names)} names: need (C_out, 3, "
+                         "K_h, K_w) and one name per filter")
+    fig, axes = plt.subplots(bank.shape[0], 3, figsize=(6.2, 2.0 * bank.shape[0]),
+                             squeeze=False)
+    lim = np.abs(bank).max()
+    for o, row in enumerate(axes):
+        for c, (ax, channel) in enumerate(zip(row, ["red", "green", "blue"])):
+            ax.imshow(bank[o, c], cmap="RdBu_r", vmin=-lim, vmax=lim)
+            for (i, j), v in np.ndenumerate(bank[o, c]):
+                ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=7,
+                        color="white" if abs(v) > 0.6 * lim else "black")
+            ax.set_xticks([]), ax.set_yticks([])
+            if o == 0:
+                ax.set_title(f"{channel} channel", fontsize=9)
+            if c == 0:
+                ax.set_ylabel(names[o], fontsize=9)
+    fig.suptitle("the three filters, each (3, 3, 3): red is positive, blue negative",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig
 
 
 def draw_stack(ax, kernel_sizes, n_in=11, out_index=None, labels=None):

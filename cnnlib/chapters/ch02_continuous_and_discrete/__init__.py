@@ -13,8 +13,9 @@ computed here on a uniform grid ``z`` of spacing ``dz``:
 Also: continuous kernels of unit area (:func:`kernel`, :func:`normal_pdf`), the
 Riemann-sum convergence of :func:`cnnlib.functional.continuous_convolve`
 (:func:`convergence`), a stretch of real EEG for the explorer (:func:`eeg_window`),
-convolution by the FFT (:func:`fft_convolve`) and a count of the multiplications of both
-routes (:func:`direct_and_fft_multiplies`). The convolution matrix is
+convolution by the FFT (:func:`fft_convolve`), a count of the multiplications of both
+routes (:func:`direct_and_fft_multiplies`), and the distribution of a sum of dice as
+repeated convolution (:func:`dice_distribution`). The convolution matrix is
 :func:`cnnlib.functional.linear_matrix`, the least-squares kernel fit
 :func:`cnnlib.kernels.fit_kernel`. Background: Oppenheim & Willsky, *Signals and
 Systems* (1997), ch. 2-4; Goodfellow et al., *Deep Learning* (2016), section 9.1.
@@ -23,7 +24,7 @@ Systems* (1997), ch. 2-4; Goodfellow et al., *Deep Learning* (2016), section 9.1
 import numpy as np
 
 from cnnlib import counting, data
-from cnnlib.functional import continuous_convolve
+from cnnlib.functional import continuous_convolve, convolve
 
 KERNELS = ("box", "triangle", "Gaussian", "difference", "ramp")
 OPERATIONS = ("convolution", "cross-correlation")
@@ -281,3 +282,29 @@ def direct_and_fft_multiplies(m, n):
     length = m + n - 1
     direct = counting.conv_multiplies((m,), (n,))
     return direct, 3 * 2 * length * np.log2(max(length, 2)) + 2 * length
+
+
+def dice_distribution(n_dice, sides=6):
+    """The distribution of the total of ``n_dice`` fair dice, by repeated convolution.
+
+    The probability of a total ``s`` of two independent dice is ``sum_a p(a) q(s - a)``:
+    the discrete convolution of their distributions. ``n_dice`` dice convolve the
+    uniform distribution ``[1/sides] * sides`` with itself ``n_dice - 1`` times.
+
+    Args:
+        n_dice: a positive int. sides: faces per die (values 1..sides), at least 2.
+
+    Returns:
+        ``(totals, p)``: ``totals`` ``n_dice .. n_dice * sides`` (ints) and ``p`` their
+        probabilities, summing to 1.
+
+    Raises:
+        ValueError: for ``n_dice < 1`` or ``sides < 2``.
+    """
+    if n_dice < 1 or sides < 2:
+        raise ValueError(f"n_dice={n_dice} must be >= 1 and sides={sides} >= 2")
+    one = np.full(sides, 1.0 / sides)
+    p = one
+    for _ in range(n_dice - 1):
+        p = convolve(p, one)
+    return np.arange(n_dice, n_dice * sides + 1), p
