@@ -20,6 +20,10 @@ from cnnlib.checks import check  # noqa: E402
 from cnnlib.counting import conv_multiplies  # noqa: E402
 from cnnlib.functional import conv2d  # noqa: E402
 
+from cnnlib.kernels import SOBEL_X  # noqa: E402
+
+rng_global = np.random.default_rng(11)
+
 
 # --- cuboid geometry
 # -------------------------------------------------------------------------
@@ -399,7 +403,7 @@ def test_explorer_updates_artists_and_is_fast():
     assert after != before
     assert "(64, 32, 5, 5)" in exp.fig.axes[1].texts[0].get_text()
     assert (
-        f"mults   {mc.layer_summary(64, 64, 5, 2, stride=2)['multiplies']:,}"
+        f"mult-adds {mc.layer_summary(64, 64, 5, 2, stride=2)['multiplies']:,}"
         in exp.fig.axes[1].texts[0].get_text()
     )
     exp.update(**dict(values, c_in=5))
@@ -483,3 +487,87 @@ def test_quiz_numbers_come_from_cnnlib():
         64 * 8 * 9,
         30 * 30 * 16 * 27,
     ]
+
+
+# --- the two-channel example, pixel sums and the per-pixel explorer
+# -------------------------------------------------------------------------
+
+
+def test_two_channel_example_by_hand():
+    y = conv2d(mc.TWO_CHANNEL_X[None], mc.TWO_CHANNEL_W[None])[0, 0]
+    assert np.array_equal(y, [[19 + 12, 25 + 10], [37 + 6, 43 + 4]])
+    ref = torch.nn.functional.conv2d(
+        torch.tensor(mc.TWO_CHANNEL_X)[None], torch.tensor(mc.TWO_CHANNEL_W)[None]
+    )
+    assert np.allclose(y, ref.numpy()[0, 0])
+
+
+def test_two_channel_check(capsys):
+    y = conv2d(mc.TWO_CHANNEL_X[None], mc.EXERCISE_W[None])[0, 0]
+    assert check("ch05-two-channel", y + mc.EXERCISE_B)
+    assert not check("ch05-two-channel", y)
+    assert "bias" in capsys.readouterr().out
+    per_channel, _ = mc.channel_sums(mc.TWO_CHANNEL_X, mc.EXERCISE_W)
+    assert not check("ch05-two-channel", per_channel[0] + mc.EXERCISE_B)
+    assert "one channel" in capsys.readouterr().out
+    assert not check("ch05-two-channel", np.zeros(3))
+
+
+def test_hand_filters_shapes_and_channel_mix():
+    weight, bias, names = mc.hand_filters()
+    assert weight.shape == (4, 3, 3, 3) and bias.shape == (4,) and len(names) == 4
+    # filter 0 on a grey image (equal channels) is the Sobel kernel times sum(luma)
+    assert np.allclose(weight[0].sum(axis=0), mc.LUMA.sum() * SOBEL_X)
+    # the colour filters ignore grey: equal R, G, B give zero before the bias
+    grey = np.full((3, 5, 5), 0.4)
+    assert np.allclose(conv2d(grey[None], weight[2:])[0], 0)
+
+
+@pytest.mark.parametrize("o,i,j", [(0, 0, 0), (2, 3, 1), (3, 1, 3)])
+def test_pixel_sum_matches_conv2d(o, i, j):
+    x = rng_global.random((3, 6, 6))
+    weight, bias = rng_global.normal(size=(4, 3, 3, 3)), rng_global.normal(size=4)
+    s = mc.pixel_sum(x, weight, bias, o, i, j)
+    full = conv2d(x[None], weight, bias)[0]
+    assert np.isclose(s["total"], full[o, i, j])
+    assert np.isclose(s["partials"].sum() + s["bias"], s["total"])
+    for c in range(3):
+        single = conv2d(x[None, c : c + 1], weight[o : o + 1, c : c + 1])[0, 0]
+        assert np.isclose(s["partials"][c], single[i, j])
+    assert s["patches"].shape == (3, 3, 3)
+
+
+def test_pixel_sum_rejects_bad_input():
+    x, w, b = np.zeros((3, 6, 6)), np.zeros((4, 3, 3, 3)), np.zeros(4)
+    with pytest.raises(ValueError, match="pixel"):
+        mc.pixel_sum(x, w, b, 0, 4, 0)
+    with pytest.raises(ValueError, match="pixel"):
+        mc.pixel_sum(x, w, b, 4, 0, 0)
+    with pytest.raises(ValueError, match="same C"):
+        mc.pixel_sum(np.zeros((2, 6, 6)), w, b, 0, 0, 0)
+
+
+def test_pixel_explorer_shows_the_sum():
+    exp = figures.make_pixel_explorer()
+    s = exp.update(o=2, i=1, j=3)
+    texts = [t.get_text() for ax in exp.fig.axes for t in ax.texts]
+    assert any(f"= {s['total']:+.3f}" in t for t in texts)
+    xlabels = [ax.get_xlabel() for ax in exp.fig.axes]
+    assert sum(f"{p:+.3f}" in " ".join(xlabels) for p in s["partials"]) == 3
+    full = conv2d(mc.photo_crop()[None], *mc.hand_filters()[:2])[0]
+    assert np.isclose(s["total"], full[2, 1, 3])
+    clamped = exp.update(o=9, i=-4, j=40)  # clamped, never raises
+    assert np.isclose(clamped["total"], full[3, 0, 3])
+    assert set(figures.PIXEL_GRID) == set(exp.controls)
+    plt.close(exp.fig)
+
+
+def test_conv_window_stays_visible_on_large_inputs():
+    fig, ax = plt.subplots()
+    figures.draw_conv_layer(ax, 3, 256, 256, 4, 3, out_hw=(254, 254))
+    red = [p for p in ax.patches if np.allclose(p.get_facecolor()[:3],
+                                                plt.matplotlib.colors.to_rgb("#C44E52"))]
+    assert red, "the window is drawn"
+    widths = [np.ptp(p.get_xy()[:, 0]) for p in red]
+    assert max(widths) >= figures.WINDOW_MIN - 1e-9
+    plt.close(fig)

@@ -283,11 +283,75 @@ def test_reshape_maxpool_refuses_the_chapter_helper(capsys):
             _chapter_helper(x)
 
 
-def test_pool_animation_is_a_self_contained_player():
-    html = figures.pool_animation(
-        [dict(pool="max"), dict(pool="avg", window=3, stride=1)], interval=100
+def test_web_grid_renders_every_setting_without_raising(tmp_path):
+    from cnnlib.explorer import web_explorer
+
+    exp = figures.make_pool_explorer()
+    grid = {k: v[:2] for k, v in figures.WEB_GRID.items()}
+    page = web_explorer(exp, "t", grid=grid, folder=tmp_path).data
+    assert "8 settings precomputed" in page
+    assert set(figures.WEB_GRID) <= set(exp.controls)
+
+
+def test_binomial_and_blur_pool():
+    assert np.allclose(inv.binomial(4), np.array([1, 3, 3, 1]) / 8)
+    assert np.allclose(inv.binomial(1), [1.0])
+    with pytest.raises(ValueError):
+        inv.binomial(0)
+    x = rng.random((2, 3, 16, 16))
+    out = inv.blur_pool(x, 4)
+    dense = torch.nn.functional.max_pool2d(torch.tensor(x), 4, 1)
+    b = torch.tensor(np.outer(inv.binomial(4), inv.binomial(4)))
+    ref = torch.nn.functional.conv2d(dense, b.expand(3, 1, 4, 4), stride=4, groups=3)
+    assert out.shape == (2, 3, 3, 3) and np.allclose(out, ref.numpy())
+    # a constant map stays constant: the blur sums to one
+    assert np.allclose(inv.blur_pool(np.full((1, 1, 12, 12), 2.5), 2), 2.5)
+
+
+def test_blur_pool_changes_less_than_max_pool_under_shifts():
+    img = rng.random((48, 48))
+    img = F.avg_pool2d(np.kron(img, np.ones((2, 2)))[None, None], 2)[0, 0]
+    plain = inv.feature_change(
+        lambda im: F.max_pool2d(inv.edge_features(im), 4), img, [1, 2], margin=4
     )
-    assert "<script" in html.data and len(html.data) < 2_000_000
+    blurred = inv.feature_change(
+        lambda im: inv.blur_pool(inv.edge_features(im), 4), img, [1, 2], margin=4
+    )
+    assert np.all(blurred < plain)
+
+
+def test_classify_glyphs_pooling_radius_must_cover_the_shift():
+    from cnnlib import data
+
+    x = np.stack([data.glyph("x", 13, extent=7, shift=(0, 3)),
+                  data.glyph("o", 13, extent=7, shift=(-2, 1))])
+    pred_global, scores = inv.classify_glyphs(x)
+    assert list(pred_global) == [0, 1] and np.allclose(scores.max(axis=1), 1.0)
+    pred_centre, _ = inv.classify_glyphs(x, radius=0)
+    assert not np.allclose(_.max(axis=1), 1.0)  # the centre misses the moved glyphs
+    assert list(inv.classify_glyphs(x, radius=3)[0]) == [0, 1]
+    centred = np.stack([data.glyph(k, 13, extent=7) for k in data.GLYPHS])
+    assert list(inv.classify_glyphs(centred, radius=0)[0]) == [0, 1]
+    with pytest.raises(ValueError):
+        inv.classify_glyphs(x, radius=-1)
+
+
+def test_gap_and_relu_commute_checks(capsys):
+    assert check("ch06-gap", F.global_avg_pool(inv.GAP_X))
+    assert check("ch06-gap", list(inv.GAP_X.mean(axis=(2, 3)).ravel()))
+    assert not check("ch06-gap", inv.GAP_X.max(axis=(2, 3)))
+    assert "max" in capsys.readouterr().out
+    assert not check("ch06-gap", [1.0, 2.0, 3.0])
+    assert check("ch06-relu-commute", np.array([[-3.0, 1.0], [0.0, 0.0]]))
+    assert not check("ch06-relu-commute", np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert not check("ch06-relu-commute", np.array([-1.0, 1.0]))
+
+
+def test_max_pool_and_relu_commute_avg_does_not():
+    x = rng.standard_normal((2, 3, 8, 8))
+    relu = lambda a: np.maximum(a, 0)  # noqa: E731
+    assert np.allclose(F.max_pool2d(relu(x), 2), relu(F.max_pool2d(x, 2)))
+    assert not np.allclose(F.avg_pool2d(relu(x), 2), relu(F.avg_pool2d(x, 2)))
 
 
 def test_quiz_numbers_come_from_cnnlib():

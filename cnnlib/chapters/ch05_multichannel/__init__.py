@@ -5,6 +5,13 @@
   message);
 * :func:`channel_connectivity` -- which input channels each output channel reads;
 * :func:`channel_sums` -- a C-channel convolution as C single-channel ones, summed;
+* :func:`pixel_sum` -- one output value of one filter, taken apart: the C patches, the C
+  kernels, the C partial sums and the total (the per-pixel explorer's computation);
+* :func:`hand_filters` -- the chapter's four hand-designed RGB filters; :func:`photo_crop`
+  -- the small real RGB patch the per-pixel explorer reads;
+* :data:`TWO_CHANNEL_X`, :data:`TWO_CHANNEL_W` -- the two-channel example worked by hand
+  (channel 0 is chapter 4's 3x3 input and 2x2 kernel); :data:`EXERCISE_W`,
+  :data:`EXERCISE_B` -- the variant of its exercise;
 * the geometry of the cuboid drawings (:func:`project`, :func:`cuboid_faces`,
   :func:`drawn_depth`, :func:`drawn_side`), drawn by :mod:`.figures`. Only this chapter
   draws cuboids today; a later architectures chapter may move them to
@@ -18,8 +25,32 @@ with ``H' = floor((H + 2P - K) / S) + 1`` (Dumoulin & Visin, 2016). Counts come 
 
 import numpy as np
 
+from cnnlib import kernels
 from cnnlib.counting import conv_multiplies, conv_params
 from cnnlib.functional import conv2d, conv_output_size
+
+#: The two-channel input worked by hand, ``(C, H, W) = (2, 3, 3)``: channel 0 holds
+#: 0..8 (chapter 4's example), channel 1 the same numbers in reverse order.
+TWO_CHANNEL_X = np.stack(
+    [np.arange(9.0).reshape(3, 3), np.arange(8.0, -1, -1).reshape(3, 3)]
+)
+#: Its filter, ``(C, K, K) = (2, 2, 2)``: chapter 4's kernel 0, 1, 2, 3 for channel 0 and
+#: the identity-like ``[[1, 0], [0, 1]]`` for channel 1.
+TWO_CHANNEL_W = np.stack([np.arange(4.0).reshape(2, 2), np.eye(2)])
+#: The filter and bias of the exercise ch05-two-channel: channel 1's kernel becomes a
+#: 2x2 box of ones, and the filter gets a bias.
+EXERCISE_W = np.stack([np.arange(4.0).reshape(2, 2), np.ones((2, 2))])
+EXERCISE_B = -10.0
+
+#: The four filters of :func:`hand_filters`, in order.
+FILTER_NAMES = (
+    "vertical edges",
+    "horizontal edges",
+    "red minus cyan",
+    "blue minus yellow",
+)
+#: How much R, G, B count towards brightness (the weights ``cnnlib.data`` uses for grey).
+LUMA = np.array([0.2125, 0.7154, 0.0721])
 
 #: The explorer's slider ranges (:func:`layer_summary` itself accepts any settings).
 LIMITS = dict(
@@ -133,6 +164,77 @@ def channel_sums(planes, filt, bias=0.0):
         ]
     )
     return per_channel, per_channel.sum(axis=0) + bias
+
+
+def hand_filters():
+    """The chapter's four hand-designed RGB filters: ``(weight, bias, names)``.
+
+    ``weight`` is ``(4, 3, 3, 3)``: filter ``o`` is a channel mix (one weight per input
+    channel) times a 3x3 spatial kernel. 0: luma-weighted Sobel x (vertical edges);
+    1: luma-weighted Sobel y (horizontal edges); 2: a 3x3 box of ``R - (G + B)/2``;
+    3: a 3x3 box of ``B - (R + G)/2``. ``bias`` is ``(4,)``: 0 for the edge filters and
+    -0.15 for the colour filters (a threshold that ReLU turns into "clearly this colour").
+    ``names`` is :data:`FILTER_NAMES`.
+    """
+    mixes = [LUMA, LUMA, np.array([1.0, -0.5, -0.5]), np.array([-0.5, -0.5, 1.0])]
+    spatial = [kernels.SOBEL_X, kernels.SOBEL_Y, kernels.box(3), kernels.box(3)]
+    weight = np.stack([m[:, None, None] * k for m, k in zip(mixes, spatial)])
+    return weight, np.array([0.0, 0.0, -0.15, -0.15]), list(FILTER_NAMES)
+
+
+def photo_crop(top=200, left=70, size=6):
+    """A ``(3, size, size)`` channels-first crop of the 256x256 astronaut photo.
+
+    The default lies on the mission patch of the suit, where strong edges of several
+    colours meet. Values are rounded to two decimals, so that the numbers a
+    figure prints are the numbers it computes with.
+    """
+    from cnnlib import data
+
+    photo = data.image("astronaut", size=(256, 256))
+    crop = photo[top : top + size, left : left + size]
+    return np.round(np.moveaxis(crop, -1, 0), 2)
+
+
+def pixel_sum(x, weight, bias, o, i, j):
+    """Output value ``y[o, i, j]`` of a valid, stride-1 convolution, taken apart.
+
+    Args:
+        x: ``(C, H, W)``, one image. weight: ``(C_out, C, K_h, K_w)``. bias: ``(C_out,)``.
+        o: the filter; i, j: the output pixel, ``0 <= i <= H - K_h``, ``0 <= j <= W - K_w``.
+
+    Returns:
+        dict with ``patches`` ``(C, K_h, K_w)`` (the input under the window),
+        ``kernels`` ``(C, K_h, K_w)`` (filter ``o``), ``partials`` ``(C,)`` (each
+        channel's sum of products), ``bias`` and ``total`` (bias plus the partials: the
+        value :func:`cnnlib.functional.conv2d` gives at ``[0, o, i, j]``).
+
+    Raises:
+        ValueError: for mismatched shapes or a filter or pixel outside the output.
+    """
+    x, weight = np.asarray(x, float), np.asarray(weight, float)
+    bias = np.asarray(bias, float)
+    if x.ndim != 3 or weight.ndim != 4 or weight.shape[1] != x.shape[0]:
+        raise ValueError(
+            f"x {x.shape} and weight {weight.shape} must be (C, H, W) and "
+            "(C_out, C, K_h, K_w) with the same C"
+        )
+    kh, kw = weight.shape[2:]
+    ho, wo = x.shape[1] - kh + 1, x.shape[2] - kw + 1
+    if not (0 <= o < weight.shape[0] and 0 <= i < ho and 0 <= j < wo):
+        raise ValueError(
+            f"filter {o}, pixel ({i}, {j}): need 0 <= o < {weight.shape[0]} and a pixel "
+            f"of the {ho}x{wo} output"
+        )
+    patches = x[:, i : i + kh, j : j + kw]
+    partials = (patches * weight[o]).sum(axis=(1, 2))
+    return dict(
+        patches=patches,
+        kernels=weight[o],
+        partials=partials,
+        bias=float(bias[o]),
+        total=float(bias[o] + partials.sum()),
+    )
 
 
 # Cuboid geometry ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from cnnlib.checks import close, exercise, same_function
 from cnnlib.counting import conv_params
 from cnnlib.functional import conv2d, conv_output_size
 
-from . import channel_sums
+from . import EXERCISE_B, EXERCISE_W, TWO_CHANNEL_X, channel_sums
 
 # The layers the exercises ask about (the notebook states the same settings).
 PARAMS_LAYER = dict(c_in=64, c_out=128, kernel_size=(5, 5), bias=True)
@@ -149,3 +149,22 @@ def _channel_sum(fn):
     if not callable(fn):
         return False, "pass your function itself (no parentheses)."
     return same_function(fn, _reference_conv, _cases(), forbid=multichannel_shortcuts())
+
+
+@exercise("ch05-two-channel")
+def _two_channel(answer):
+    expected = conv2d(TWO_CHANNEL_X[None], EXERCISE_W[None], np.array([EXERCISE_B]))[
+        0, 0
+    ]
+    answer = np.asarray(answer, dtype=float)
+    if answer.shape != expected.shape:
+        return False, f"the output is a {expected.shape[0]}x{expected.shape[1]} array."
+    if np.allclose(answer, expected - EXERCISE_B):
+        return False, "you left out the bias."
+    per_channel, _ = channel_sums(TWO_CHANNEL_X, EXERCISE_W)
+    if any(
+        np.allclose(answer, p) or np.allclose(answer, p + EXERCISE_B)
+        for p in per_channel
+    ):
+        return False, "that is one channel's response; the filter adds both channels."
+    return close(answer, expected)

@@ -28,6 +28,7 @@ from cnnlib.explorer import Explorer
 from cnnlib.plot import grid_values
 
 from . import (
+    pixel_sum,
     ANGLE,
     DEFAULTS,
     DEPTH_SCALE,
@@ -358,6 +359,10 @@ def draw_exploded_filter(
 
 
 FRAME = ((-0.8, 12.0), (-2.0, 4.7))
+#: The smallest drawn side of the kernel window inside the input block (drawing units).
+WINDOW_MIN = 0.3
+#: Rec. 709 luminance of an RGB colour: text on a cell is black above 0.45, else white.
+LUMINANCE = np.array([0.2126, 0.7152, 0.0722])
 
 
 def draw_conv_layer(
@@ -376,9 +381,9 @@ def draw_conv_layer(
     """Draw a convolutional layer as blocks: input, kernel window, filters, output.
 
     * input block ``C_in x H x W`` (split into ``groups`` coloured channel groups when
-      there are at most 8), with the window of filter #1 drawn inside it
-      (``C_in/groups x K_h x K_w``, true to scale, through the channels of its group
-      only);
+      there are at most 8), with the window of filter #1 drawn in red inside it
+      (``C_in/groups x K_h x K_w``, through the channels of its group only; true to
+      scale, but at least :data:`WINDOW_MIN` drawing units wide so it stays visible);
     * a column of filter blocks ``C_in/groups x K_h x K_w`` (zoomed, so that a 1x1
       filter is still visible), coloured by the group they read; at most ``max_filters``
       are drawn, the first ones, a ``⋮`` and the last one;
@@ -454,14 +459,21 @@ def draw_conv_layer(
         )
     )
     if kh <= h and kw <= w:
-        sy, sx = hin / h, win / w
-        block(
-            (0.0, hin - kh * sy, 0.0),
-            (din / groups, kh * sy, kw * sx),
-            "#222222",
-            0,
-            alpha=0.4,
-            zorder=3,
+        # true to scale, but never smaller than WINDOW_MIN drawing units: a 3x3 window
+        # on a 256x256 input would be about a hundredth of the block's side
+        wh, ww = max(kh * hin / h, WINDOW_MIN), max(kw * win / w, WINDOW_MIN)
+        artists.extend(
+            draw_cuboid(
+                ax,
+                (0.0, hin - wh, 0.0),
+                (din / groups, wh, ww),
+                None,
+                "#C44E52",
+                alpha=0.55,
+                edgecolor="#8B0000",
+                linewidth=1.4,
+                zorder=3,
+            )
         )
 
     # filter column (zoomed), centred on the input's middle
@@ -684,7 +696,7 @@ def _summary_lines(s, bias):
         f"params  {s['params']:,}",
     ]
     if s["ok"]:
-        lines += [f"output  {s['out_shape']}", f"mults   {s['multiplies']:,}"]
+        lines += [f"output  {s['out_shape']}", f"mult-adds {s['multiplies']:,}"]
     else:
         lines.append(f"output  none:\n{s['message']}")
     return "\n".join(lines)
@@ -768,6 +780,11 @@ def layers_figure(settings, ncols=2, size=(5.2, 3.2)):
     return fig
 
 
+#: The layer explorer's web grid (27 frames); the other controls keep their defaults:
+#: 8 filters, 32x32 input, stride 1, no padding, with bias.
+LAYER_GRID = dict(c_in=[3, 8, 64], kernel=[1, 3, 5], groups=[1, 2, 8])
+
+
 def _clamp(value, name):
     lo, hi = LIMITS[name]
     return int(min(max(int(value), lo), hi))
@@ -838,5 +855,165 @@ def make_conv_layer_explorer(**initial):
         w=slider("w", "W"),
         stride=slider("stride", "stride"),
         padding=slider("padding", "padding"),
+    )
+    return Explorer(fig, update, controls)
+
+
+#: The per-pixel explorer's web grid: every output pixel of the default 6x6 crop (a 4x4
+#: output) for one edge and one colour filter (32 frames; all four filters run live).
+PIXEL_GRID = dict(o=[0, 2], i=[0, 1, 2, 3], j=[0, 1, 2, 3])
+
+
+def _pixel_panels(x, weight, bias, names, channel_names=("R", "G", "B")):
+    """The per-pixel explorer's figure and ``update(o, i, j)`` (clamped, never raises).
+
+    Row ``c``: input channel ``c`` with the window outlined; the window's patch (values
+    written in); the kernel ``weight[o, c]`` and, under the pair, their sum of products.
+    Right: the whole output map of filter ``o`` with the pixel ``(i, j)`` outlined and the
+    total written out as bias plus partial sums (:func:`~cnnlib.chapters.
+    ch05_multichannel.pixel_sum`).
+    """
+    from matplotlib.patches import Rectangle
+
+    from cnnlib.functional import conv2d
+
+    c_in, h, w = x.shape
+    c_out, _, kh, kw = weight.shape
+    out = conv2d(x[None], weight, bias)[0]  # (C_out, H', W')
+    ho, wo = out.shape[1:]
+    fig = plt.figure(figsize=(9.6, 4.9), dpi=74)
+    gs = fig.add_gridspec(
+        c_in,
+        4,
+        width_ratios=[1.2, 0.75, 0.75, 1.5],
+        wspace=0.3,
+        hspace=0.35,
+        left=0.03,
+        right=0.97,
+        top=0.88,
+        bottom=0.08,
+    )
+    cmaps = RGB_CMAPS if c_in == 3 else ["gray"] * c_in
+    txt = dict(ha="center", va="center")
+    rows = []
+    wlim = float(np.abs(weight).max()) or 1.0
+    for c in range(c_in):
+        ax_x = fig.add_subplot(gs[c, 0])
+        ax_x.imshow(x[c], cmap=cmaps[c], vmin=0, vmax=1)
+        box = Rectangle((-0.5, -0.5), kw, kh, fill=False, ec="yellow", lw=2.2)
+        ax_x.add_patch(box)
+        ax_x.set_ylabel(f"channel {c} ({channel_names[c]})", fontsize=8)
+        panels = []
+        for k, title in enumerate(("patch", "kernel")):
+            ax = fig.add_subplot(gs[c, k + 1])
+            im = ax.imshow(np.zeros((kh, kw)), cmap="RdBu_r", vmin=-1, vmax=1)
+            texts = [
+                [ax.text(q, r, "", fontsize=9, **txt) for q in range(kw)]
+                for r in range(kh)
+            ]
+            ax.set_xticks([]), ax.set_yticks([])
+            if c == 0:
+                ax.set_title(title, fontsize=9)
+            panels.append((ax, im, texts))
+        rows.append((ax_x, box, panels))
+        ax_x.set_xticks([]), ax_x.set_yticks([])
+        if c == 0:
+            ax_x.set_title("input under the window", fontsize=9)
+    ax_o = fig.add_subplot(gs[:, 3])
+    im_o = ax_o.imshow(out[0], cmap="RdBu_r")
+    o_texts = [
+        [ax_o.text(q, r, "", fontsize=8, **txt) for q in range(wo)] for r in range(ho)
+    ]
+    o_box = Rectangle((-0.5, -0.5), 1, 1, fill=False, ec="black", lw=2.5)
+    ax_o.add_patch(o_box)
+    ax_o.set_xticks([]), ax_o.set_yticks([])
+    head = fig.text(0.03, 0.975, "", fontsize=10, va="top", ha="left")
+    total_text = ax_o.text(
+        0.5,
+        -0.04,
+        "",
+        transform=ax_o.transAxes,
+        fontsize=9,
+        ha="center",
+        va="top",
+        family="monospace",
+    )
+
+    def fill(panel, a, lim, fmt):
+        ax, im, texts = panel
+        im.set_data(a)
+        im.set_clim(-lim, lim)
+        for (r, q), v in np.ndenumerate(a):
+            texts[r][q].set_text(fmt.format(v))
+            texts[r][q].set_color("white" if abs(v) > 0.6 * lim else "black")
+
+    def update(o=0, i=0, j=0):
+        o = int(np.clip(o, 0, c_out - 1))
+        i, j = int(np.clip(i, 0, ho - 1)), int(np.clip(j, 0, wo - 1))
+        s = pixel_sum(x, weight, bias, o, i, j)
+        for c, (ax_x, box, panels) in enumerate(rows):
+            box.set_xy((j - 0.5, i - 0.5))
+            fill(panels[0], s["patches"][c], 1.0, "{:.2f}")
+            im = panels[0][1]
+            im.set_cmap(cmaps[c])
+            im.set_clim(0, 1)
+            lum = im.cmap(im.norm(s["patches"][c]))[..., :3] @ LUMINANCE
+            for (r, q), v in np.ndenumerate(lum):
+                panels[0][2][r][q].set_color("black" if v > 0.45 else "white")
+            fill(panels[1], s["kernels"][c], wlim, "{:.2f}")
+            panels[1][0].set_xlabel(
+                f"Σ patch × kernel = {s['partials'][c]:+.3f}", fontsize=9, x=-0.1
+            )
+        lim = float(np.abs(out[o]).max()) or 1.0
+        im_o.set_data(out[o])
+        im_o.set_clim(-lim, lim)
+        for (r, q), v in np.ndenumerate(out[o]):
+            o_texts[r][q].set_text(f"{v:.2f}")
+            o_texts[r][q].set_color("white" if abs(v) > 0.6 * lim else "black")
+        o_box.set_xy((j - 0.5, i - 0.5))
+        ax_o.set_title(f"feature map of filter {o}\n({names[o]})", fontsize=9)
+        parts = " ".join(f"{p:+.3f}" for p in s["partials"])
+        total_text.set_text(
+            f"y[{o}, {i}, {j}] = bias {s['bias']:+.2f}\n  {parts}\n  = {s['total']:+.3f}"
+        )
+        head.set_text(
+            f"filter {o} ({names[o]}) at output pixel ({i}, {j}): {c_in} patches × "
+            f"{c_in} kernels -> {c_in} partial sums -> one number"
+        )
+        return s
+
+    update()
+    return fig, update
+
+
+def make_pixel_explorer(x=None, weight=None, bias=None, names=None):
+    """The per-pixel explorer: pick a filter and an output pixel, see how it is summed.
+
+    Defaults: :func:`~cnnlib.chapters.ch05_multichannel.photo_crop` (a 3x6x6 crop of the
+    astronaut photo) and :func:`~cnnlib.chapters.ch05_multichannel.hand_filters`.
+    Controls: ``o`` (filter, a drop-down), ``i`` and ``j`` (the output pixel). Returns a
+    :class:`cnnlib.explorer.Explorer`; ``update(o, i, j)`` clamps its arguments and
+    returns the :func:`~cnnlib.chapters.ch05_multichannel.pixel_sum` dict.
+    """
+    import ipywidgets as widgets
+
+    from . import hand_filters, photo_crop
+
+    if weight is None:
+        weight, bias, names = hand_filters()
+    x = photo_crop() if x is None else np.asarray(x, float)
+    names = [f"filter {o}" for o in range(len(weight))] if names is None else names
+    fig, update = _pixel_panels(
+        x, np.asarray(weight, float), np.asarray(bias, float), names
+    )
+    ho, wo = x.shape[1] - weight.shape[2] + 1, x.shape[2] - weight.shape[3] + 1
+    controls = dict(
+        o=widgets.Dropdown(
+            options=[(f"{o}: {n}", o) for o, n in enumerate(names)],
+            value=0,
+            description="filter",
+        ),
+        i=widgets.IntSlider(value=0, min=0, max=ho - 1, description="row i"),
+        j=widgets.IntSlider(value=0, min=0, max=wo - 1, description="column j"),
     )
     return Explorer(fig, update, controls)

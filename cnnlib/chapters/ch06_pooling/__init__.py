@@ -5,7 +5,12 @@
 * measuring how much feature maps change when the input moves: :func:`edge_features`,
   :func:`shift`, :func:`rotate`, :func:`relative_change`, :func:`feature_change`,
   :func:`rotation_change`, :func:`correlation`, :func:`weak_activations`;
-* :data:`BY_HAND` and :data:`GRAD_OUT`, the arrays of the by-hand exercises.
+* :func:`blur_pool` -- anti-aliased max pooling (max with stride 1, then a binomial blur
+  subsampled by the stride), after Zhang (2019);
+* :func:`classify_glyphs` -- X-or-O decisions from the maximum of pooled template-match
+  maps, with a pooling radius, to tie shift invariance to recognition;
+* :data:`BY_HAND`, :data:`GRAD_OUT` and :data:`GAP_X`, the arrays of the by-hand
+  exercises.
 
 A feature extractor here is any function ``feature_fn(img) -> array`` that maps a
 grayscale image ``(H, W)`` to feature maps ``(N, C, h, w)``, e.g. a convolution followed
@@ -48,6 +53,14 @@ BY_HAND = np.array(
 )  # fmt: skip
 #: The gradient arriving at the 2x2 max-pooled output in ch06-gradient.
 GRAD_OUT = np.array([[10, 20], [30, 40]], dtype=float)
+#: The (N, C, H, W) = (1, 2, 4, 4) input of ch06-gap: BY_HAND and 8 minus it.
+GAP_X = np.stack([BY_HAND, 8 - BY_HAND])[None]
+
+#: Whole-glyph templates for :func:`classify_glyphs`: ``(2, 1, 7, 7)``, X then O, the
+#: +1/-1 glyphs of :func:`cnnlib.data.glyph` divided by 49, so a perfect match scores 1.
+GLYPH_TEMPLATES = (
+    np.stack([data.glyph(k, 7, extent=7) for k in data.GLYPHS])[:, None] / 49
+)
 
 
 def _gray(img):
@@ -291,3 +304,73 @@ def pool_map(x, pool="max", window=2, stride=2):
             r, c = np.unravel_index(pick(win), win.shape)
             pos.append((i * stride + r, j * stride + c))
     return out, np.array(pos), ""
+
+
+def binomial(k):
+    """The ``k``-tap binomial filter ``[1, k-1, ..., 1] / 2**(k-1)`` (sums to 1).
+
+    ``binomial(4)`` is ``[1, 3, 3, 1] / 8``. Raises ValueError for ``k < 1``.
+    """
+    if k < 1:
+        raise ValueError(f"k={k} must be at least 1")
+    row = np.array([1.0])
+    for _ in range(k - 1):
+        row = np.convolve(row, [0.5, 0.5])
+    return row
+
+
+def blur_pool(maps, k):
+    """Anti-aliased max pooling: max over ``k x k`` windows with stride 1, then blur and
+    keep every ``k``-th value (Zhang, 2019, "MaxBlurPool").
+
+    Args:
+        maps: ``(N, C, H, W)``. k: the pool size and stride (an int >= 1).
+
+    Returns:
+        ``(N, C, H_out, W_out)`` with ``H_out = floor((H - k + 1 - k) / k) + 1``: the blur
+        is the outer product of :func:`binomial` ``(k)``, applied to each channel on its
+        own (a grouped :func:`cnnlib.functional.conv2d` with stride ``k``).
+
+    Raises:
+        ValueError: (from the pool or the convolution) when the map is too small.
+    """
+    maps = np.asarray(maps, dtype=float)
+    dense = F.max_pool2d(maps, k, 1)
+    b = binomial(k)
+    c = maps.shape[1]
+    weight = np.tile(np.outer(b, b), (c, 1, 1, 1))
+    return F.conv2d(dense, weight, stride=k, groups=c)
+
+
+def classify_glyphs(images, radius=None, templates=GLYPH_TEMPLATES):
+    """X-or-O decisions from the largest template match near the centre.
+
+    Each image is cross-correlated with each template (valid, one ``conv2d`` call); the
+    score of a class is the maximum of its match map over the ``(2r+1) x (2r+1)`` window
+    centred on the map's centre: a max pool of radius ``r`` read out at one place.
+    ``radius=0`` reads the centre only (no pooling); ``None`` pools the whole map (global
+    max pooling).
+
+    Args:
+        images: ``(n, H, W)`` glyphs, e.g. from :func:`cnnlib.data.glyph_dataset`.
+        radius: int >= 0 or None. templates: ``(classes, 1, K, K)``.
+
+    Returns:
+        ``(predictions, scores)``: ``(n,)`` ints (index of the best template) and
+        ``(n, classes)`` floats.
+
+    Raises:
+        ValueError: for images smaller than the templates, or a negative radius.
+    """
+    images = np.asarray(images, dtype=float)
+    maps = F.conv2d(images[:, None], np.asarray(templates, dtype=float))
+    if radius is None:
+        scores = maps.max(axis=(2, 3))
+    else:
+        if radius < 0:
+            raise ValueError(f"radius={radius} must be >= 0")
+        ci, cj = maps.shape[2] // 2, maps.shape[3] // 2
+        r = int(radius)
+        window = maps[:, :, max(ci - r, 0) : ci + r + 1, max(cj - r, 0) : cj + r + 1]
+        scores = window.max(axis=(2, 3))
+    return scores.argmax(axis=1), scores

@@ -10,9 +10,14 @@ import inspect
 import numpy as np
 
 from cnnlib.checks import close, exercise, same_function
-from cnnlib.functional import avg_pool2d, max_pool2d, max_pool2d_backward
+from cnnlib.functional import (
+    avg_pool2d,
+    global_avg_pool,
+    max_pool2d,
+    max_pool2d_backward,
+)
 
-from . import BY_HAND, GRAD_OUT, pool_map
+from . import BY_HAND, GAP_X, GRAD_OUT, pool_map
 
 #: ch06-output-size: input shape, window, stride (AlexNet's overlapping pooling).
 SIZE_INPUT, SIZE_WINDOW, SIZE_STRIDE = (8, 96, 55, 55), 3, 2
@@ -102,3 +107,39 @@ def _gradient(answer):
             "window."
         )
     return close(answer, expected)
+
+
+@exercise("ch06-gap")
+def _gap(answer):
+    expected = global_avg_pool(GAP_X)
+    answer = np.asarray(answer, dtype=float)
+    if answer.size != expected.size:
+        return (
+            False,
+            "give one number per channel: global average pooling gives (N, C).",
+        )
+    if answer.shape != expected.shape:
+        answer = answer.reshape(expected.shape)
+    if np.allclose(answer, GAP_X.max(axis=(2, 3))):
+        return False, "that is global *max* pooling; average each channel instead."
+    return close(answer, expected)
+
+
+@exercise("ch06-relu-commute")
+def _relu_commute(answer):
+    x = np.asarray(answer, dtype=float)
+    if x.shape != (2, 2):
+        return False, "give one 2x2 window as a 2x2 array."
+    x4 = x[None, None]
+    relu_then_avg = avg_pool2d(np.maximum(x4, 0), 2)
+    avg_then_relu = np.maximum(avg_pool2d(x4, 2), 0)
+    if np.allclose(relu_then_avg, avg_then_relu):
+        return False, (
+            "for this window both orders agree; what happens when some values are "
+            "negative and some positive?"
+        )
+    return True, (
+        f"ReLU then average gives {relu_then_avg.item():g}, average then ReLU "
+        f"{avg_then_relu.item():g}; for max pooling both orders give "
+        f"{max_pool2d(np.maximum(x4, 0), 2).item():g}."
+    )

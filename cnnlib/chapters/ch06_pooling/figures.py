@@ -7,17 +7,22 @@ position (the first one highlighted) and, for max/min pooling, a circle on each 
 that survives. Right: the pooled output with its values and shape. When the window is
 larger than the input the right panel says so instead of raising.
 
-:func:`make_pool_explorer` returns the :class:`cnnlib.explorer.Explorer`;
-:func:`pool_animation` plays the same figure through a few settings on the web page.
+:func:`make_pool_explorer` returns the :class:`cnnlib.explorer.Explorer`; :data:`WEB_GRID`
+is the grid of settings that :func:`cnnlib.explorer.web_explorer` precomputes for the web
+page (the full 8x8 input, every pool, window and stride: 48 frames).
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
 
-from cnnlib.explorer import Explorer, animate
+from cnnlib.explorer import Explorer
 
 from . import MAX_SIZE, POOLS, example_map, pool_map
+
+
+#: The web page's grid: every pool, window and stride on the full input.
+WEB_GRID = dict(pool=list(POOLS), window=[1, 2, 3, 4], stride=[1, 2, 3, 4])
 
 
 def _outline(r0, c0, k):
@@ -52,7 +57,7 @@ def _pool_panels(x=None):
         raise ValueError(f"x has shape {x_full.shape}; expected a square 2D map")
     n_max = x_full.shape[0]
     vmin, vmax = float(x_full.min()), float(x_full.max())
-    fig, (ax_in, ax_out) = plt.subplots(1, 2, figsize=(8.4, 4.2))
+    fig, (ax_in, ax_out) = plt.subplots(1, 2, figsize=(8.4, 4.2), dpi=84)
     im_in = ax_in.imshow(x_full, cmap="Blues", vmin=vmin, vmax=vmax)
     im_out = ax_out.imshow(x_full, cmap="Blues", vmin=vmin, vmax=vmax)
     fig.colorbar(
@@ -159,14 +164,3 @@ def make_pool_explorer():
         "size": w.IntSlider(value=MAX_SIZE, min=2, max=MAX_SIZE, description="input n"),
     }
     return Explorer(fig, update, controls, animated=changing)
-
-
-def pool_animation(frames, interval=1500):
-    """The explorer's static companion: the same figure for each dict of ``frames``.
-
-    Each frame gives some of ``pool``, ``window``, ``stride`` and ``size`` (the rest
-    keep their defaults). Returns an ``IPython.display.HTML`` JavaScript player
-    (:func:`cnnlib.explorer.animate`) that works offline in the built book.
-    """
-    fig, update, _ = _pool_panels()
-    return animate(fig, update, frames, interval=interval)
