@@ -125,12 +125,15 @@ def animate(fig, update, frames, interval=600):
 def find_explorers():
     """``[(name, factory)]`` for every ``make_*_explorer`` in the chapters' ``figures`` modules."""
     import importlib
+    import importlib.util
     import inspect
     import pkgutil
 
     import cnnlib.chapters as chapters
     found = []
     for info in pkgutil.iter_modules(chapters.__path__):
+        if importlib.util.find_spec(f"{chapters.__name__}.{info.name}.figures") is None:
+            continue                                   # a chapter being written
         module = importlib.import_module(f"{chapters.__name__}.{info.name}.figures")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if name.startswith("make_") and name.endswith("_explorer") and fn.__module__ == module.__name__:
