@@ -376,3 +376,89 @@ def test_gradient_magnitude_check_refuses_ready_made_edge_detectors(capsys):
 
     assert not check("ch03-gradient-magnitude", starter)
     assert not check("ch03-gradient-magnitude", np.zeros((3, 3)))
+
+
+def test_kernel_explorer_preset_drives_the_kernel_and_typing_clears_it():
+    from cnnlib.chapters.ch03_image_processing.figures import make_kernel_explorer
+
+    ex = make_kernel_explorer()
+    im_out = ex.fig.axes[2].images[0]
+    box_text = filtering.format_kernel(kernels.box(3))
+    # a named preset wins over whatever the text says (the web page has no text box)
+    ex.update(kernel="not a kernel", image="coins (gray)", preset="box blur")
+    by_preset = im_out.get_array().copy()
+    assert "Cannot read" not in ex.note.value
+    ex.update(kernel=box_text, image="coins (gray)", preset="(typed)")
+    np.testing.assert_array_equal(by_preset, im_out.get_array())
+    ex.update(kernel=filtering.format_kernel(kernels.SOBEL_X), image="coins (gray)")
+    assert not np.allclose(by_preset, im_out.get_array())
+    # live: choosing a preset fills the box; editing the box sets the menu back
+    ex.controls["preset"].value = "sharpen"
+    assert ex.controls["kernel"].value == filtering.format_kernel(kernels.SHARPEN)
+    assert ex.controls["preset"].value == "sharpen"
+    ex.controls["kernel"].value = "0 0 0\n0 2 0\n0 0 0"
+    assert ex.controls["preset"].value == "(typed)"
+    assert ex.update(**ex.values)["sum"] == 2
+
+
+def test_kernel_web_grid_names_real_presets_and_photos(tmp_path):
+    from cnnlib.chapters.ch03_image_processing import figures
+    from cnnlib.explorer import web_explorer
+
+    assert set(figures.WEB_GRID["preset"]) <= set(kernels.named())
+    assert set(figures.WEB_GRID["image"]) <= set(figures.EXPLORER_IMAGES)
+    ex = figures.make_kernel_explorer()
+    grid = {"preset": ["identity", "Sobel x"], "image": ["camera (gray)"]}
+    page = web_explorer(ex, "k", grid=grid, folder=tmp_path).data
+    frames = sorted(tmp_path.glob("k/*.jpg"), key=lambda p: int(p.stem))
+    assert len(frames) == 2 and "Sobel x" in page and "2 settings precomputed" in page
+    assert frames[0].read_bytes() != frames[1].read_bytes()
+    assert frames[1].read_bytes() == ex.refresh(
+        {"kernel": "1", "image": "camera (gray)", "preset": "Sobel x"}
+    )
+
+
+def test_unsharp_mask_is_one_kernel_that_keeps_brightness():
+    rng = np.random.default_rng(3)
+    img = rng.random((20, 24))
+    for amount, sigma in ((0.0, 1.0), (1.0, 1.0), (2.5, 2.0), (0.7, 3.0)):
+        k = filtering.unsharp_kernel(amount, sigma)
+        assert k.shape == (2 * int(np.ceil(2 * sigma)) + 1,) * 2
+        assert np.isclose(k.sum(), 1.0)
+        res = filtering.unsharp_mask(img, amount, sigma)
+        np.testing.assert_allclose(
+            res["sharpened"],
+            filtering.filter_image(img, k, boundary="reflect"),
+            atol=1e-12,
+        )
+        np.testing.assert_allclose(res["detail"], img - res["blurred"])
+    flat = np.full((12, 12), 0.3)
+    np.testing.assert_allclose(filtering.unsharp_mask(flat, 2.0)["sharpened"], 0.3)
+    # a larger amount exaggerates a step edge more
+    step = np.tile((np.arange(16) >= 8).astype(float), (5, 1))
+    over = [filtering.unsharp_mask(step, a)["sharpened"].max() for a in (0.5, 1.0, 2.0)]
+    assert 1 < over[0] < over[1] < over[2]
+    with pytest.raises(ValueError):
+        filtering.unsharp_kernel(-1.0)
+    with pytest.raises(ValueError):
+        filtering.unsharp_mask(img, 1.0, sigma=0)
+
+
+def test_unsharp_explorer_shows_the_amount():
+    from cnnlib.chapters.ch03_image_processing.figures import (
+        UNSHARP_WEB_GRID,
+        make_unsharp_explorer,
+    )
+
+    ex = make_unsharp_explorer()
+    out = ex.fig.axes[2].images[0]
+    ex.update(amount=0.0, sigma=1.0)
+    plain = out.get_array().copy()
+    np.testing.assert_allclose(plain, ex.fig.axes[0].images[0].get_array())
+    res = ex.update(amount=2.0, sigma=2.0)
+    assert not np.allclose(plain, out.get_array())
+    assert "I + 2" in ex.fig.axes[2].get_title()
+    np.testing.assert_allclose(out.get_array(), np.clip(res["sharpened"], 0, 1))
+    slider = ex.controls["amount"]
+    assert all(slider.min <= a <= slider.max for a in UNSHARP_WEB_GRID["amount"])
+    assert set(UNSHARP_WEB_GRID["sigma"]) <= set(ex.controls["sigma"].options)

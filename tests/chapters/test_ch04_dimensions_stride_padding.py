@@ -209,7 +209,8 @@ def test_window_state_taps_are_what_conv2d_reads(h, k, p, s, d):
         assert np.all(cells[tuple(st["taps"][inside].T)] == READ_INPUT)
         assert np.all(cells[tuple(st["taps"][~inside].T)] == READ_PAD)
         assert (cells == READ_INPUT).sum() + (cells == READ_PAD).sum() == k * k
-        assert (cells == INPUT).sum() + (cells == READ_INPUT).sum() == h * h
+        never = (cells == ch04.NEVER_READ).sum()
+        assert (cells == INPUT).sum() + (cells == READ_INPUT).sum() + never == h * h
         assert (cells == PAD).sum() + (cells == READ_PAD).sum() == n * n - h * h
 
 
@@ -243,7 +244,10 @@ def test_explorer_updates_artists_headless():
     ex = make_sliding_window_explorer()
     assert set(ex.controls) == set(CONTROLS)
     for name, (lo, hi, _) in CONTROLS.items():
-        assert (ex.controls[name].min, ex.controls[name].max) == (lo, hi)
+        if name == "step":  # follows the other sliders: the actual outputs, 4 x 4 here
+            assert (ex.controls[name].min, ex.controls[name].max) == (lo, 4 * 4 - 1)
+        else:
+            assert (ex.controls[name].min, ex.controls[name].max) == (lo, hi)
     before = _artists(ex)
     ex.update(size=5, kernel=3, padding=1, stride=2, dilation=1, step=4)
     ex.fig.canvas.draw()
@@ -417,3 +421,106 @@ def test_conv2d_loops_placeholders_and_non_functions(capsys):
     assert not check("ch04-conv2d-loops", starter)
     assert "no answer yet" in capsys.readouterr().out
     assert not check("ch04-conv2d-loops", np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(
+    "case,expected",
+    [((6, 3, 0, 2, 1), [5]), ((7, 3, 1, 2, 1), []), ((10, 3, 0, 4, 1), [3, 7, 8, 9]),
+     ((5, 3, 0, 1, 1), []), ((3, 3, 0, 1, 3), [0, 1, 2])],
+)
+def test_never_read_known_cases(case, expected):
+    assert ch04.never_read(*case) == expected
+
+
+def test_never_read_is_exactly_what_the_convolution_ignores():
+    rng = np.random.default_rng(7)
+    cases = itertools.product(range(4, 9), (1, 2, 3), (0, 1), (1, 2, 3), (1, 2))
+    for H, K, P, S, D in cases:
+        if H + 2 * P - D * (K - 1) - 1 < 0:
+            continue
+        x = rng.normal(size=(1, 1, H, 1))
+        w = rng.normal(size=(1, 1, K, 1)) + 3.0        # no zero weight
+        base = conv2d(x, w, stride=(S, 1), padding=(P, 0), dilation=(D, 1))
+        ignored = []
+        for r in range(H):
+            bumped = x.copy()
+            bumped[0, 0, r, 0] += 1.0
+            out = conv2d(bumped, w, stride=(S, 1), padding=(P, 0), dilation=(D, 1))
+            if np.array_equal(out, base):
+                ignored.append(r)
+        assert ch04.never_read(H, K, P, S, D) == ignored, (H, K, P, S, D)
+    with pytest.raises(ValueError):
+        ch04.never_read(5, 3, stride=0)
+
+
+def test_window_state_colours_never_read_cells():
+    st = window_state(6, 3, padding=0, stride=2, dilation=1, step=0)
+    assert st["never_read"] == [5]
+    assert np.all(st["cells"][5, :] == ch04.NEVER_READ)
+    assert np.all(st["cells"][:, 5] == ch04.NEVER_READ)
+    assert not np.any(window_state(7, 3, 0, 2, 1)["cells"] == ch04.NEVER_READ)
+    assert len(ch04.CELL_COLORS) == ch04.NEVER_READ + 1
+
+
+def test_explorer_output_slider_ranges_over_the_actual_outputs():
+    ex = make_sliding_window_explorer(size=7, kernel=3, padding=1, stride=2, dilation=1)
+    assert ex.controls["step"].max == 4 * 4 - 1
+    ex.controls["step"].value = 15
+    ex.controls["size"].value = 5          # output 3 x 3
+    assert ex.controls["step"].max == 8 and ex.controls["step"].value == 8
+    ex.controls["dilation"].value = 3      # span 7 = padded 7: one output
+    assert ex.controls["step"].max == 0
+    ex.controls["kernel"].value = 4        # span 10 > 7: no output, range stays valid
+    assert ex.controls["step"].max == 0 and ex.controls["step"].min == 0
+
+
+def test_never_read_check(capsys):
+    assert check("ch04-never-read", [[5], [3, 7, 8, 9]])
+    assert check("ch04-never-read", [[5], [9, 8, 7, 3]])
+    assert not check("ch04-never-read", [[5], [7, 8, 9]])
+    assert not check("ch04-never-read", [[6], [3, 7, 8, 9]])
+    assert not check("ch04-never-read", [[5]])
+    assert not check("ch04-never-read", 5)
+
+
+def test_web_grid_is_within_the_explorer_ranges():
+    from cnnlib.chapters.ch04_dimensions_stride_padding.figures import WEB_GRID
+
+    for name, values in WEB_GRID.items():
+        lo, hi, _ = CONTROLS[name]
+        assert all(lo <= v <= hi for v in values), name
+    assert np.prod([len(v) for v in WEB_GRID.values()]) <= 60
+
+
+def test_window_numbers_are_the_convolution_of_the_shown_values():
+    n = ch04.window_numbers(3, 2, 0, 1, 1, 0)  # the chapter's worked example
+    np.testing.assert_array_equal(n["output"], [[19, 25], [37, 43]])
+    np.testing.assert_array_equal(n["products"], [0, 1, 6, 12])
+    cases = itertools.product((3, 5, 7), (1, 2, 3), (0, 2), (1, 3), (1, 2))
+    for H, K, P, S, D in cases:
+        st = window_state(H, K, P, S, D, 0)
+        if not st["fits"]:
+            assert ch04.window_numbers(H, K, P, S, D)["value"] is None
+            continue
+        ref = conv2d(
+            np.arange(H * H).reshape(1, 1, H, H) % 10.0,
+            np.arange(K * K).reshape(1, 1, K, K) % 4.0,
+            stride=S, padding=P, dilation=D,
+        )[0, 0]
+        for step in range(st["out"] ** 2):
+            n = ch04.window_numbers(H, K, P, S, D, step)
+            i, j = divmod(step, st["out"])
+            np.testing.assert_array_equal(n["output"], ref)
+            assert n["value"] == ref[i, j] == n["products"].sum()
+
+
+def test_explorer_writes_the_numbers():
+    ex = make_sliding_window_explorer()
+    ex.update(size=3, kernel=2, padding=0, stride=1, dilation=1, step=1)
+    ax_in, ax_out = ex.fig.axes[:2]
+    shown_out = [t.get_text() for t in ax_out.texts if t.get_visible() and t.get_text()]
+    assert shown_out == ["19", "25"]  # outputs computed so far
+    shown_in = [t.get_text() for t in ax_in.texts if t.get_visible()]
+    assert shown_in == [str(v % 10) for v in range(9)]
+    line = [t.get_text() for t in ex.fig.texts][0]
+    assert "y[0,1] = 1·0 + 2·1 + 4·2 + 5·3 = 25" in line

@@ -462,3 +462,56 @@ def filter_gallery(img, kernels_by_title, boundary="reflect"):
         title: filter_image(img, read_kernel(k), boundary=boundary)
         for title, k in kernels_by_title.items()
     }
+
+
+def unsharp_kernel(amount, sigma=1.0):
+    """The single kernel of unsharp masking: ``(1 + a) * identity - a * G``.
+
+    Unsharp masking adds back ``a`` times the detail a Gaussian blur ``G`` removes,
+    ``I + a (I - G * I)``; because filtering is linear this is one kernel, whose
+    weights sum to 1 (flat regions keep their brightness) for every ``a``.
+
+    Args:
+        amount: ``a`` (>= 0; 0 leaves the photo unchanged).
+        sigma: the Gaussian's standard deviation in pixels (> 0); the kernel is
+            ``2 * ceil(2 sigma) + 1`` pixels wide.
+
+    Returns:
+        ``(K, K)`` kernel.
+
+    Raises:
+        ValueError: for a negative ``amount`` or a non-positive ``sigma``.
+    """
+    from cnnlib.kernels import gaussian
+
+    if amount < 0 or sigma <= 0:
+        raise ValueError(f"amount={amount} must be >= 0 and sigma={sigma} > 0")
+    size = 2 * int(np.ceil(2 * sigma)) + 1
+    g = gaussian(size, sigma)
+    delta = np.zeros_like(g)
+    delta[size // 2, size // 2] = 1.0
+    return (1 + amount) * delta - amount * g
+
+
+def unsharp_mask(img, amount, sigma=1.0, boundary="reflect"):
+    """Unsharp masking ``I + a (I - G * I)``, computed as written (blur, subtract, add).
+
+    Args:
+        img: ``(H, W)`` or ``(H, W, 3)`` photo.
+        amount, sigma: as in :func:`unsharp_kernel`.
+        boundary: as in :func:`filter_image`.
+
+    Returns:
+        ``dict`` with ``blurred`` (``G * I``), ``detail`` (``I - G * I``) and
+        ``sharpened`` (``I + a * detail``), each of ``img``'s shape, not clipped.
+
+    Raises:
+        ValueError: as :func:`unsharp_kernel`.
+    """
+    from cnnlib.kernels import gaussian
+
+    k = unsharp_kernel(amount, sigma)            # validates the arguments
+    img = np.asarray(img, dtype=float)
+    blurred = filter_image(img, gaussian(k.shape[0], sigma), boundary=boundary)
+    detail = img - blurred
+    return {"blurred": blurred, "detail": detail, "sharpened": img + amount * detail}

@@ -127,9 +127,12 @@ def make_kernel_explorer(image="camera (gray)", kernel=None):
         ``image``: one of :data:`EXPLORER_IMAGES` (downsampled to :data:`EXPLORER_SIZE`
             pixels);
         ``preset``: a named kernel from :func:`cnnlib.kernels.named`; choosing one
-            writes its numbers into the text box, which the reader can then edit.
+            writes its numbers into the text box, which the reader can then edit
+            (editing them sets the menu back to ``"(typed)"``).
 
-    ``update(kernel, image, preset)`` never raises on bad text: it keeps the last good
+    ``update(kernel, image, preset)`` filters with the named kernel when ``preset``
+    names one (so a grid over ``preset``, as on the web page, needs no text), else with
+    the typed ``kernel``. It never raises on bad text: it keeps the last good
     kernel and shows the parsing error (from :func:`parse_kernel`). It returns
     :func:`describe_kernel`'s facts. The explanation of the kernel from its numbers is
     an HTML line under the figure (``explorer.note``), not figure text: laying out a
@@ -184,8 +187,10 @@ def make_kernel_explorer(image="camera (gray)", kernel=None):
     note = w.HTML(layout=w.Layout(width=f"{fig.get_figwidth() * fig.dpi:.0f}px"))
     state = {"kernel": parse_kernel(start)}
 
-    def update(kernel, image, preset=None):
+    def update(kernel, image, preset="(typed)"):
         photo = photos.get(image, img0)
+        if preset in presets:
+            kernel = format_kernel(presets[preset])
         try:
             k = parse_kernel(kernel)
             state["kernel"] = k
@@ -236,8 +241,14 @@ def make_kernel_explorer(image="camera (gray)", kernel=None):
         if change["new"] in presets:
             text.value = format_kernel(presets[change["new"]])
 
-    # registered first: the text changes before the redraw
+    def typed(change):
+        chosen = presets.get(preset_box.value)
+        if chosen is not None and change["new"] != format_kernel(chosen):
+            preset_box.value = "(typed)"
+
+    # registered first: the text (or the menu) changes before the redraw
     preset_box.observe(fill, names="value")
+    text.observe(typed, names="value")
     animated = [im_in, im_out, im_k, *cells, title_out, scale_out, *bar_labels]
     explorer = Explorer(
         fig, update, {"kernel": text, "image": photo_box, "preset": preset_box},
@@ -246,3 +257,59 @@ def make_kernel_explorer(image="camera (gray)", kernel=None):
     explorer.note = note
     explorer.widget.children = (*explorer.widget.children, note)
     return explorer
+
+
+# The web page's grid for the explorer: named presets stand in for the free-text box
+# (a page without Python cannot parse typed numbers), over three of the photos.
+WEB_PRESETS = ["identity", "box blur", "Gaussian blur", "sharpen", "Sobel x",
+               "Sobel y", "Laplacian", "emboss"]  # fmt: skip
+WEB_GRID = {
+    "preset": WEB_PRESETS,
+    "image": ["camera (gray)", "coins (gray)", "chelsea (colour)"],
+}
+
+
+def make_unsharp_explorer(amount=1.0, sigma=1.0, photo="camera (gray)"):
+    """An :class:`~cnnlib.explorer.Explorer` for unsharp masking ``I + a (I - G * I)``.
+
+    Three panels: the photo, the detail ``I - G * I`` that the blur removes (signed,
+    0 = mid-grey, a fixed scale), and the result (the photo's scale, clipped), with the
+    share of clipped pixels in its title. Computation: :func:`unsharp_mask`.
+
+    Controls: ``amount`` (slider 0-3, step 0.25), ``sigma`` (drop-down 1, 2, 3 pixels).
+    """
+    import ipywidgets as w
+
+    from . import unsharp_mask
+
+    img = _small(*EXPLORER_IMAGES[photo])
+    fig, axes = plt.subplots(1, 3, figsize=(8.4, 3.2))
+    for ax in axes:
+        ax.set_xticks([]), ax.set_yticks([])
+    axes[0].imshow(img, cmap="gray", vmin=0, vmax=1)
+    axes[0].set_title("photo I", fontsize=10)
+    im_detail = axes[1].imshow(img, cmap="gray", vmin=-0.25, vmax=0.25)
+    im_out = axes[2].imshow(img, cmap="gray", vmin=0, vmax=1)
+    axes[1].set_xlabel("mid-grey 0, black -0.25, white +0.25 (clipped)", fontsize=7)
+    axes[2].set_xlabel("black 0, white 1 (clipped)", fontsize=7)
+    fig.tight_layout()
+
+    def update(amount, sigma):
+        res = unsharp_mask(img, amount, sigma)
+        im_detail.set_data(res["detail"])
+        im_out.set_data(np.clip(res["sharpened"], 0, 1))
+        axes[1].set_title(f"detail I - G*I (sigma {sigma:g})", fontsize=10)
+        outside = np.mean((res["sharpened"] < 0) | (res["sharpened"] > 1))
+        axes[2].set_title(f"I + {amount:g} (I - G*I): {outside:.0%} clipped",
+                          fontsize=10)  # fmt: skip
+        return res
+
+    controls = {
+        "amount": w.FloatSlider(value=amount, min=0.0, max=3.0, step=0.25,
+                                description="amount a", continuous_update=False),
+        "sigma": w.Dropdown(options=[1.0, 2.0, 3.0], value=sigma, description="sigma"),
+    }  # fmt: skip
+    return Explorer(fig, update, controls)
+
+
+UNSHARP_WEB_GRID = {"amount": [0.0, 0.5, 1.0, 1.5, 2.0, 3.0], "sigma": [1.0, 2.0, 3.0]}

@@ -3,6 +3,9 @@
 * :func:`match_map`: template matching of a +1/-1 pattern over a +1/-1 glyph, the
   classic X-versus-O example (the glyphs are :func:`cnnlib.data.glyph`), with the
   3x3 :data:`PATTERNS`;
+* :func:`never_read`: the input rows (or columns) that no output window reads;
+* :func:`window_numbers`: the explorer's numbers (input and kernel values, the
+  products of one output and their sum);
 * :func:`window_state`: which input cells one output of a padded, strided, dilated
   2D convolution reads, the computation behind the chapter's explorer
   (``figures.make_sliding_window_explorer``).
@@ -68,7 +71,7 @@ def match_map(image, pattern):
 
 # Clamped ranges of the explorer's controls (name: (min, max, default)).
 CONTROLS = {
-    "size": (5, 9, 7),
+    "size": (3, 9, 7),
     "kernel": (1, 4, 3),
     "padding": (0, 2, 1),
     "stride": (1, 3, 2),
@@ -79,8 +82,46 @@ CONTROLS = {
 LARGEST_GRID = CONTROLS["size"][1] + 2 * CONTROLS["padding"][1]
 
 # Cell classes drawn in the input panel, and their colours (index = class).
-EMPTY, PAD, INPUT, READ_PAD, READ_INPUT = 0, 1, 2, 3, 4
-CELL_COLORS = ("white", "#c8c8c8", "#dbe9f6", "#e6550d", "#fdae6b")
+EMPTY, PAD, INPUT, READ_PAD, READ_INPUT, NEVER_READ = 0, 1, 2, 3, 4, 5
+CELL_COLORS = ("white", "#c8c8c8", "#dbe9f6", "#e6550d", "#fdae6b", "#c51b7d")
+
+
+def _axis(size, kernel, padding, stride, dilation):
+    """``(H, K, P, S, D)`` as ints, after checking their ranges."""
+    if size < 1 or kernel < 1 or stride < 1 or dilation < 1 or padding < 0:
+        raise ValueError(
+            f"size={size}, kernel={kernel}, stride={stride}, dilation={dilation} "
+            f"must be >= 1 and padding={padding} >= 0"
+        )
+    return int(size), int(kernel), int(padding), int(stride), int(dilation)
+
+
+def never_read(size, kernel, padding=0, stride=1, dilation=1):
+    """Input indices (along one axis) that no output window reads.
+
+    Output ``i`` reads padded cells ``i*S + D*k`` for ``k = 0..K-1``, so input index
+    ``r`` is read when ``r + P`` is one of them for some output ``i``. With a stride
+    larger than the kernel's step, or when ``(H + 2P - D(K-1) - 1)`` is not a multiple
+    of ``S``, some inputs are skipped: for ``H = 6, K = 3, S = 2`` the last row.
+
+    Args:
+        size, kernel, padding, stride, dilation: ``H, K, P, S, D`` of one axis, as in
+            :func:`cnnlib.functional.conv_output_size`.
+
+    Returns:
+        sorted list of input indices in ``[0, H)`` that no window touches; every index
+        when the kernel does not fit (no output exists, so nothing is read).
+
+    Raises:
+        ValueError: for a non-positive size, kernel, stride or dilation, or negative
+            padding.
+    """
+    H, K, P, S, D = _axis(size, kernel, padding, stride, dilation)
+    if H + 2 * P - D * (K - 1) - 1 < 0:
+        return list(range(H))
+    out = conv_output_size(H, K, stride=S, padding=P, dilation=D)
+    read = {i * S + D * k - P for i in range(out) for k in range(K)}
+    return [r for r in range(H) if r not in read]
 
 
 def window_state(size, kernel, padding=0, stride=1, dilation=1, step=0):
@@ -108,7 +149,9 @@ def window_state(size, kernel, padding=0, stride=1, dilation=1, step=0):
         None), ``taps`` (``(K*K, 2)`` int array of the padded-input cells the current
         output reads, in kernel order; empty when it does not fit), ``cells``
         (``(padded, padded)`` int array of classes :data:`PAD`, :data:`INPUT`,
-        :data:`READ_PAD`, :data:`READ_INPUT`), ``multiplies`` (of the whole output, from
+        :data:`READ_PAD`, :data:`READ_INPUT`, and :data:`NEVER_READ` for input cells
+        in a row or column that no output reads, see :func:`never_read`),
+        ``never_read`` (that list), ``multiplies`` (of the whole output, from
         :func:`cnnlib.counting.conv_multiplies`) and ``formula`` (the output-size
         formula
         written out with these numbers, or the reason no output exists).
@@ -117,12 +160,7 @@ def window_state(size, kernel, padding=0, stride=1, dilation=1, step=0):
         ValueError: for a non-positive size, kernel, stride or dilation, or negative
             padding.
     """
-    if size < 1 or kernel < 1 or stride < 1 or dilation < 1 or padding < 0:
-        raise ValueError(
-            f"size={size}, kernel={kernel}, stride={stride}, dilation={dilation} "
-            f"must be >= 1 and padding={padding} >= 0"
-        )
-    H, K, P, S, D = int(size), int(kernel), int(padding), int(stride), int(dilation)
+    H, K, P, S, D = _axis(size, kernel, padding, stride, dilation)
     padded, span = H + 2 * P, D * (K - 1) + 1
     cells = np.full((padded, padded), PAD)
     cells[P : P + H, P : P + H] = INPUT
@@ -138,6 +176,7 @@ def window_state(size, kernel, padding=0, stride=1, dilation=1, step=0):
             pos=None,
             taps=np.zeros((0, 2), int),
             cells=cells,
+            never_read=list(range(H)),
             multiplies=0,
             formula=f"{expr}: the dilated kernel spans {D}·({K}−1)+1 = {span} "
             f"cells, more than the padded input's {H}+2·{P} = {padded}; "
@@ -149,6 +188,9 @@ def window_state(size, kernel, padding=0, stride=1, dilation=1, step=0):
     rows = i * S + D * np.arange(K)
     cols = j * S + D * np.arange(K)
     taps = np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1).reshape(-1, 2)
+    skipped = np.array(never_read(H, K, P, S, D), dtype=int) + P
+    cells[skipped, P : P + H] = NEVER_READ
+    cells[P : P + H, skipped] = NEVER_READ
     inside = cells[taps[:, 0], taps[:, 1]] == INPUT
     cells[taps[:, 0], taps[:, 1]] = np.where(inside, READ_INPUT, READ_PAD)
     formula = f"{expr} = ⌊{numer} / {S}⌋ + 1 = {out}"
@@ -161,6 +203,44 @@ def window_state(size, kernel, padding=0, stride=1, dilation=1, step=0):
         pos=(i, j),
         taps=taps,
         cells=cells,
+        never_read=never_read(H, K, P, S, D),
         multiplies=conv_multiplies((out, out), (K, K)),
         formula=formula,
     )
+
+
+def window_numbers(size, kernel, padding=0, stride=1, dilation=1, step=0):
+    """The numbers the explorer writes: small integer input and kernel values, the
+    products of the current output, and every output.
+
+    The input is ``x[r, c] = (r * H + c) mod 10`` and the kernel
+    ``w[p, q] = (p * K + q) mod 4`` (for ``H = 3, K = 2`` the chapter's worked example),
+    so every value is one digit.
+
+    Args:
+        as :func:`window_state`.
+
+    Returns:
+        dict with ``input`` (``(H, H)``), ``kernel`` (``(K, K)``), ``padded``
+        (``(H + 2P, H + 2P)``, zeros around), ``output`` (``conv2d`` of them, ``(out,
+        out)``; ``(0, 0)`` when the kernel does not fit), ``products`` (the ``K*K``
+        products of the current output's taps with the kernel, kernel order; empty when
+        it does not fit) and ``value`` (their sum, the current output; None when it
+        does not fit).
+
+    Raises:
+        ValueError: as :func:`window_state`.
+    """
+    st = window_state(size, kernel, padding, stride, dilation, step)
+    H, K, P = int(size), int(kernel), int(padding)
+    x = np.arange(H * H).reshape(H, H) % 10.0
+    w = np.arange(K * K).reshape(K, K) % 4.0
+    xp = np.pad(x, P)
+    if not st["fits"]:
+        return dict(input=x, kernel=w, padded=xp, output=np.zeros((0, 0)),
+                    products=np.zeros(0), value=None)  # fmt: skip
+    y = conv2d(x[None, None], w[None, None], stride=stride, padding=P,
+               dilation=dilation)[0, 0]  # fmt: skip
+    products = xp[st["taps"][:, 0], st["taps"][:, 1]] * w.ravel()
+    return dict(input=x, kernel=w, padded=xp, output=y, products=products,
+                value=float(products.sum()))  # fmt: skip

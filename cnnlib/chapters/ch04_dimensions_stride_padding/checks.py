@@ -86,3 +86,24 @@ def _conv2d_loops(fn):
         (rng.normal(size=(6, 5)), rng.normal(size=(1, 1))),
     ]
     return same_function(fn, _valid_conv2d, cases, forbid=convolution_shortcuts())
+
+
+# ch04-never-read: (H, K, P, S, D) of the two cases, in the notebook's order.
+NEVER_READ_CASES = ((6, 3, 0, 2, 1), (10, 3, 0, 4, 1))
+
+
+@exercise("ch04-never-read")
+def _never_read(answer):
+    from . import never_read
+
+    expected = [never_read(*case) for case in NEVER_READ_CASES]
+    try:
+        given = [sorted(int(r) for r in rows) for rows in answer]
+    except TypeError:
+        return False, "give one list of row indices per case, e.g. [[...], [...]]."
+    if len(given) != len(expected):
+        return False, f"give {len(expected)} lists, one per case, not {len(given)}."
+    wrong = [i + 1 for i, (a, e) in enumerate(zip(given, expected)) if a != e]
+    if wrong:
+        return False, f"case(s) {wrong} are off (rows are numbered from 0)."
+    return True, "both cases are right."

@@ -7,7 +7,7 @@ companion is :func:`cnnlib.explorer.animate` over the same ``update``.
 
 import numpy as np
 
-from . import CELL_COLORS, CONTROLS, LARGEST_GRID, window_state
+from . import CELL_COLORS, CONTROLS, LARGEST_GRID, window_numbers, window_state
 
 
 def make_sliding_window_explorer(
@@ -18,7 +18,8 @@ def make_sliding_window_explorer(
 
     Left panel: input cells (light blue), padding zeros (grey), and the cells the
     current output reads (orange; dark orange when they are padding), each tap marked
-    with a dot, the dilated window's span outlined. Right panel: the output grid with
+    with a dot, the dilated window's span outlined; input rows and columns that no
+    output reads are magenta. Right panel: the output grid with
     the current output cell in orange and the outputs already computed in light orange.
     Under both: the output-size formula with these numbers and the multiply count of
     the whole output. When the kernel does not fit, the output panel says so instead of
@@ -27,8 +28,8 @@ def make_sliding_window_explorer(
     Returns:
         :class:`cnnlib.explorer.Explorer` with integer sliders ``size`` (5-9),
         ``kernel`` (1-4), ``padding`` (0-2), ``stride`` (1-3), ``dilation`` (1-3) and
-        ``step`` (0-168, the output position in raster order, clamped to the output
-        size).
+        ``step`` (the output position in raster order: its maximum follows the other
+        sliders, so it ranges over the actual outputs; :func:`window_state` clamps too).
     """
     import ipywidgets as w
     import matplotlib.pyplot as plt
@@ -40,7 +41,7 @@ def make_sliding_window_explorer(
     fig, (ax_in, ax_out) = plt.subplots(
         1, 2, figsize=figsize, gridspec_kw=dict(width_ratios=[1, 1])
     )
-    fig.subplots_adjust(left=0.04, right=0.98, top=0.93, bottom=0.18, wspace=0.12)
+    fig.subplots_adjust(left=0.04, right=0.98, top=0.93, bottom=0.24, wspace=0.12)
     in_cmap = ListedColormap(CELL_COLORS)
     out_cmap = ListedColormap(["white", "#eef4fb", "#fdd0a2", "#e6550d"])
     # One fixed 13x13 mesh per panel, grid lines drawn as its cell edges; the axis
@@ -54,7 +55,7 @@ def make_sliding_window_explorer(
         blank,
         cmap=in_cmap,
         vmin=-0.5,
-        vmax=4.5,
+        vmax=len(CELL_COLORS) - 0.5,
         edgecolors="#9a9a9a",
         linewidth=0.6,
     )
@@ -71,7 +72,13 @@ def make_sliding_window_explorer(
     for ax in (ax_in, ax_out):
         ax.set_aspect("equal")
         ax.set_xticks([]), ax.set_yticks([])
-    dots = ax_in.scatter([], [], s=18, color="black", zorder=3)
+    dots = ax_in.scatter([], [], s=6, color="black", zorder=3)
+    # one text per cell of the largest grid: input values (left), outputs (right)
+    cell_text = {
+        ax: [ax.text(c, r, "", ha="center", va="center", fontsize=7, zorder=5)
+             for r in range(LARGEST_GRID) for c in range(LARGEST_GRID)]
+        for ax in (ax_in, ax_out)
+    }  # fmt: skip
     span_box = Rectangle((0, 0), 1, 1, fill=False, lw=2, ec="#a63603", zorder=4)
     ax_in.add_patch(span_box)
     out_box = Rectangle((0, 0), 1, 1, fill=False, lw=2, ec="#a63603", zorder=4)
@@ -91,7 +98,23 @@ def make_sliding_window_explorer(
 
     def update(size, kernel, padding, stride, dilation, step):
         st = window_state(size, kernel, padding, stride, dilation, step)
+        nums = window_numbers(size, kernel, padding, stride, dilation, step)
         n = st["padded"]
+        small = 7 if n <= 9 else 6
+        for idx, t in enumerate(cell_text[ax_in]):
+            r, c = divmod(idx, LARGEST_GRID)
+            t.set_visible(r < n and c < n)
+            if r < n and c < n:
+                t.set_text(f"{nums['padded'][r, c]:.0f}")
+                t.set_fontsize(small)
+        o = st["out"] if st["fits"] else 0
+        for idx, t in enumerate(cell_text[ax_out]):
+            r, c = divmod(idx, LARGEST_GRID)
+            done = r < o and c < o and r * o + c <= st["step"]
+            t.set_visible(done)
+            if done:
+                t.set_text(f"{nums['output'][r, c]:.0f}")
+                t.set_fontsize(9 if o <= 7 else 7)
         canvas = np.zeros((LARGEST_GRID, LARGEST_GRID))
         canvas[:n, :n] = st["cells"]
         mesh_in.set_array(canvas.ravel())
@@ -103,8 +126,17 @@ def make_sliding_window_explorer(
             f"kernel {kernel}×{kernel}, stride {stride}, dilation {dilation} "
             f"(span {st['span']})"
         )
+        if st["never_read"] and st["fits"]:
+            setting += f"; never read: input rows/columns {st['never_read']}"
         if st["fits"]:
+            w_txt = " ".join(f"{v:.0f}" for v in nums["kernel"].ravel())
+            under = nums["padded"][st["taps"][:, 0], st["taps"][:, 1]]
+            terms = [f"{a:.0f}·{b:.0f}" for a, b in zip(under, nums["kernel"].ravel())]
+            shown = " + ".join(terms[:4]) + (" + …" if len(terms) > 4 else "")
+            i, j = st["pos"]
             setting += (
+                f"\nw = {w_txt} (row by row);  y[{i},{j}] = {shown} = "
+                f"{nums['value']:.0f}"
                 f"\n{st['formula']}\n{st['out']}·{st['out']} outputs × "
                 f"{kernel}·{kernel} taps = {st['multiplies']} multiplies"
             )
@@ -118,7 +150,7 @@ def make_sliding_window_explorer(
             out[:o, :o] = np.where(done < st["step"], 2, 1)
             i, j = st["pos"]
             out[i, j] = 3
-            dots.set_offsets(st["taps"][:, ::-1])
+            dots.set_offsets(st["taps"][:, ::-1] - 0.3)  # a corner dot per tap
             top, left = st["taps"][0]
             span_box.set_bounds(left - 0.5, top - 0.5, st["span"], st["span"])
             out_box.set_bounds(j - 0.5, i - 0.5, 1, 1)
@@ -155,4 +187,27 @@ def make_sliding_window_explorer(
         for name, (lo, hi, _) in CONTROLS.items()
     }
     controls["step"].description = "output #"
+
+    def follow(change):  # registered before the redraw: the step's range is current
+        v = {name: c.value for name, c in controls.items()}
+        del v["step"]
+        out = window_state(**v)["out"]
+        controls["step"].max = max(out * out - 1, 0)
+
+    for name in ("size", "kernel", "padding", "stride", "dilation"):
+        controls[name].observe(follow, names="value")
+    follow(None)
     return Explorer(fig, update, controls)
+
+
+# The web page's grid for the explorer: two values per slider, 32 settings, about 1.4 MB
+# of frames at the companion's size (size 3 with kernel 2 is the worked example, size 6
+# with stride 2 leaves a row unread); the output index stays at the first output, and
+# the animation beside it walks the window.
+WEB_GRID = {
+    "size": [3, 6],
+    "kernel": [2, 3],
+    "padding": [0, 1],
+    "stride": [1, 2],
+    "dilation": [1, 2],
+}
