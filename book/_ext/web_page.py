@@ -11,6 +11,9 @@
     a console error, "THEBE_JS_URL has already been declared") and its loader: both are dropped.
 - The Colab setup cell (tag ``colab-setup``) is removed from the page; it stays in the notebook.
 - ``book/_static/web-page.css`` / ``web-page.js`` fix the theme on phones and the solution toggles.
+- Figures and animation frames are re-encoded when that saves at least 30 %: photographs as JPEG,
+  antialiased line art as 256-colour PNG (anything with transparency is left alone). This keeps
+  a chapter's first load near 3 MB without losing a figure.
 - The bibliography's labels read like the author-year citations in the text (``Lin et al., 2014``
   instead of ``[LCY14]``): a pybtex label style, used by the ``author_year_labels`` style.
 """
@@ -42,6 +45,71 @@ def drop_widget_state(app, doctree):
         del js_files[key]
 
 
+# --- figures: JPEG for photographs, PNG for line art ------------------------------------------
+
+JPEG_QUALITY, GAIN = 88, 0.7
+
+
+def smaller(png_bytes):
+    """(suffix, bytes) of a smaller encoding of a PNG figure, or None to keep it as it is.
+
+    Photographs (more than 4,096 colours) become JPEG. Antialiased line art becomes a 256-colour
+    palette PNG (matplotlib's plots have a few hundred to a few thousand colours, nearly all
+    antialiasing shades: no visible change). Only when that saves at least 30 %."""
+    import io
+
+    from PIL import Image
+    im = Image.open(io.BytesIO(png_bytes))
+    if "A" in im.getbands() and im.getextrema()[im.getbands().index("A")][0] < 255:
+        return None                                  # transparency: keep the PNG
+    rgb = im.convert("RGB")
+    out = io.BytesIO()
+    if rgb.getcolors(maxcolors=4096) is None:
+        rgb.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, subsampling=0)
+        suffix = ".jpg"
+    else:
+        rgb.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(out, "PNG", optimize=True)
+        suffix = ".png"
+    return (suffix, out.getvalue()) if out.tell() < GAIN * len(png_bytes) else None
+
+
+def jpeg_figures(app, doctree):
+    """Point photographic output images at a JPEG copy (runs before Sphinx collects the images)."""
+    src = pathlib.Path(app.srcdir)
+    for node in doctree.findall(nodes.image):
+        uri = node.get("uri", "")
+        if not uri.endswith(".png") or "jupyter_execute" not in uri:
+            continue
+        path = src / uri.lstrip("/") if uri.startswith("/") else pathlib.Path(app.env.doc2path(app.env.docname)).parent / uri
+        if not path.exists():
+            continue
+        found = [p for p in (path.with_name(path.stem + "-web.jpg"), path.with_name(path.stem + "-web.png"))
+                 if p.exists() and p.stat().st_mtime >= path.stat().st_mtime]
+        if not found:
+            better = smaller(path.read_bytes())
+            if better is None:
+                continue
+            found = [path.with_name(path.stem + "-web" + better[0])]
+            found[0].write_bytes(better[1])
+        node["uri"] = uri[:-len(path.name)] + found[0].name
+
+
+FRAME = re.compile(r'(frames\[\d+\] = ")data:image/png;base64,((?:[A-Za-z0-9+/=]|\\\n)+)"')
+
+
+def jpeg_frames(body):
+    """matplotlib's to_jshtml embeds every frame as a base64 PNG: each gets the smaller encoding."""
+    import base64
+
+    def swap(m):
+        better = smaller(base64.b64decode(m.group(2).replace("\\\n", "")))
+        if better is None:
+            return m.group(0)
+        mime = "image/jpeg" if better[0] == ".jpg" else "image/png"
+        return f'{m.group(1)}data:{mime};base64,{base64.b64encode(better[1]).decode()}"'
+    return FRAME.sub(swap, body)
+
+
 def _script_key(js):
     return (getattr(js, "filename", js), tuple(sorted((getattr(js, "attributes", {}) or {}).items())))
 
@@ -66,7 +134,7 @@ def clean_page(app, pagename, templatename, context, doctree):
     if css is not None and not app.config.thebe_config.get("always_load"):
         css[:] = [c for c in css if not str(getattr(c, "filename", c)).endswith("sphinx-thebe.css")]
     if "body" in context:
-        body = FA4_LINK.sub("", context["body"])
+        body = jpeg_frames(FA4_LINK.sub("", context["body"]))
         body = ANIM_IMG.sub(r'<img id="\1" alt="Animation: one frame at a time; the buttons below play it">', body)
         body = ANIM_SLIDER.sub(r'<input id="\1" aria-label="Animation frame" type="range"', body)
         # docutils lists citations in role="list" but gives each entry role="doc-biblioentry",
@@ -131,6 +199,7 @@ def add_static(app, config):
 def setup(app):
     _register_label_style()
     app.connect("config-inited", add_static)
+    app.connect("doctree-read", jpeg_figures, priority=400)   # before Sphinx's image collector (500)
     app.connect("doctree-read", remove_colab_setup)
     app.connect("doctree-read", drop_widget_state)
     app.connect("html-page-context", clean_page)
