@@ -1,10 +1,6 @@
 """Build the whole book as the README says (executing every chapter, -W: warnings are errors) and look at it."""
-import os
 import pathlib
 import re
-import shutil
-import subprocess
-import sys
 
 import pytest
 import yaml
@@ -14,17 +10,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.book
 
 
-@pytest.fixture(scope="module")
-def html(tmp_path_factory):
-    out = tmp_path_factory.mktemp("book")
-    jb = shutil.which("jupyter-book") or str(pathlib.Path(sys.executable).with_name("jupyter-book"))
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}   # kernels must use the inline backend
-    result = subprocess.run([jb, "build", "-W", "--keep-going", str(ROOT), "--path-output", str(out)],
-                            capture_output=True, text=True, timeout=1800, env=env)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, "book build failed:\n" + log[-6000:]
-    assert not re.search(r"WARNING:|ERROR:|CRITICAL:", log), "warnings in the build:\n" + log[-6000:]
-    return out / "_build" / "html"
+# The `html` fixture (one build shared with tests/test_browser.py) is in conftest.py.
 
 
 def chapters():
@@ -64,13 +50,25 @@ def test_chapters_show_figures_and_no_errors(html):
         assert "bibliography.html#id" in raw, f"{name}: no citation linked to the bibliography"
         assert re.search(r'class="math notranslate', raw), f"{name}: no math"
         # Math is rendered by the MathJax copy shipped with the book, not by a CDN.
-        assert "_static/mathjax/tex-svg.js" in raw and "cdn.jsdelivr.net/npm/mathjax" not in raw
+        assert "_static/mathjax/tex-chtml.js" in raw and "cdn.jsdelivr.net/npm/mathjax" not in raw
+        # Nothing from third-party servers: no widget state / require.js, no Font Awesome 4 CDN link.
+        assert "widget-state+json" not in raw and "require.min.js" not in raw, f"{name}: widget state"
+        assert "font-awesome/4.4.0" not in raw and "THEBE_JS_URL" not in raw, name
+        assert not re.search(r'<(?:script|link)[^>]+(?:src|href)="https?://', raw), f"{name}: a CDN file"
+        assert "tag_colab-setup" not in raw, f"{name}: the Colab setup cell is on the page"
 
 
 def test_mathjax_is_served_from_the_book(html):
-    assert (html / "_static" / "mathjax" / "tex-svg.js").stat().st_size > 1_000_000
+    mathjax = html / "_static" / "mathjax"
+    assert (mathjax / "tex-chtml.js").stat().st_size > 1_000_000
+    assert (mathjax / "output" / "chtml" / "fonts" / "woff-v2" / "MathJax_Main-Regular.woff").exists()
 
 
 def test_bibliography_and_glossary(html):
-    assert len(page(html, "book/bibliography").select("dl.citation > dt, .citation")) >= 6
+    bib = page(html, "book/bibliography")
+    assert len(bib.select("dl.citation > dt, .citation")) >= 6
+    # Labels read like the author-year citations in the text ("Lin et al., 2014"), not "[LCY14]".
+    labels = [lab.get_text(strip=True) for lab in bib.select("dl.citation > dt, .citation > .label")]
+    assert labels and all(re.search(r"(19|20)\d\d[a-z]?\]?$", lab) for lab in labels), labels[:5]
+    assert "{term}" not in page(html, "book/glossary").get_text()
     assert "합성곱" in page(html, "book/glossary").get_text()
