@@ -165,6 +165,11 @@ def colab(check=False):
             stale.append(path.name)
             if not check:
                 target.write_text(text)
+    sources = {p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    for orphan in sorted(set(p.name for p in out.glob("*.ipynb")) - sources):
+        stale.append(orphan)                 # its chapter is gone or not written yet
+        if not check:
+            (out / orphan).unlink()
     if check and stale:
         print("colab/ is out of date for " + ", ".join(stale) + ": run python tools/editions.py colab")
         return 1
