@@ -47,7 +47,9 @@ def colab_url(docname):
     cfg = yaml.safe_load((ROOT / "_config.yml").read_text())
     repo = cfg["repository"]
     owner_repo = urllib.parse.urlparse(repo["url"]).path.strip("/")
-    path = "/".join(p for p in (repo.get("path_to_book", "").strip("/"), docname + ".ipynb") if p)
+    # The Colab button opens the plain-Markdown Colab edition (colab/, book/_ext/colab_launch.py).
+    edition = docname.replace("notebooks/", "colab/", 1)
+    path = "/".join(p for p in (repo.get("path_to_book", "").strip("/"), edition + ".ipynb") if p)
     return f"{cfg['launch_buttons']['colab_url']}/github/{owner_repo}/blob/{repo['branch']}/{path}"
 
 

@@ -67,7 +67,7 @@ def test_chapter_has_objectives_summary_and_exercises(path):
     assert nb["cells"][0]["cell_type"] == "markdown" and nb["cells"][0]["source"][0].startswith("# ")
     assert not re.match(r"# \d", nb["cells"][0]["source"][0]), "no number in the title: the toc numbers chapters"
     assert not re.search(r"^#+ \d+\.\d", md, re.M), "no hand-numbered sections"
-    assert re.search(r"\*\*Learning objectives\*\*", md), "a bold **Learning objectives** lead-in"
+    assert re.search(r"\*\*Learning objectives\.?\*\*", md), "a bold **Learning objectives** lead-in"
     assert re.search(r"learning objectives", md, re.I), "no learning objectives"
     assert re.search(r"^## Summary", md, re.M), "no ## Summary section"
     assert re.search(r"^## Exercises", md, re.M), "no ## Exercises section"

@@ -140,6 +140,12 @@ def clean_page(app, pagename, templatename, context, doctree):
         # docutils lists citations in role="list" but gives each entry role="doc-biblioentry",
         # which ARIA 1.2 deprecates: a list must hold list items (axe: aria-required-children).
         body = body.replace('role="doc-biblioentry"', 'role="listitem"')
+        # A collapsed cell's summary reads "Show code cell source" but is labelled "Toggle hidden
+        # content" (axe: label-content-name-mismatch): let the visible words name it.
+        body = body.replace('<summary aria-label="Toggle hidden content">', "<summary>")
+        # jupyterquiz loads MathJax from a CDN when a page has none; ours always has the book's.
+        body = body.replace("https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-svg.js",
+                            "../_static/mathjax/tex-chtml.js")
         context["body"] = body
 
 

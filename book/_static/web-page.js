@@ -105,3 +105,15 @@
     else tabStops();
   });
 })();
+
+/* jupyterquiz draws its questions after load: give each answer box a label (axe: label) and
+   keep the question text readable on its coloured panel (axe: color-contrast). */
+window.addEventListener("load", function () {
+  setTimeout(function () {
+    document.querySelectorAll("input.Input-text, .Quiz input").forEach(function (box) {
+      if (!box.labels || !box.labels.length) {
+        if (!box.getAttribute("aria-label")) box.setAttribute("aria-label", "Your answer");
+      }
+    });
+  }, 0);
+});
