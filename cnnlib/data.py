@@ -235,3 +235,137 @@ def glyph_dataset(n, size=9, extent=None, max_shift=0, flip_prob=0.0, rng=None):
     flips = rng.random(images.shape) < flip_prob
     images[flips] *= -1
     return images, labels
+
+
+# Fashion-MNIST ---------------------------------------------------------------
+#
+# Xiao, Rasul and Vollgraf (2017): 70,000 28x28 grayscale photos of clothing, 10
+# classes. Chapter 9 trains on it. Found in Debian's package dataset-fashion-mnist (no
+# download), in a folder you give, or (the one download in this module) fetched by
+# torchvision where the network exists. Debian rewrote the .gz headers, so torchvision's
+# MD5 of the .gz files rejects them: we read the IDX files directly and check a SHA-256
+# of the decoded arrays.
+
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+#: Folders searched first: Debian's package (``apt-get install dataset-fashion-mnist``).
+FASHION_MNIST_DIRS = ("/usr/share/datasets/fashion-mnist",)
+#: Where a torchvision download is kept (``<cache>/FashionMNIST/raw``).
+FASHION_MNIST_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "cnnlib")
+#: SHA-256 of the decoded image bytes followed by the label bytes, per split, of the
+#: standard files (Debian's dataset-fashion-mnist 0.0~git20200523.55506a9-1).
+FASHION_MNIST_SHA256 = {
+    "train": "16d82e2b505296aa2b78bd5ea0992634f30419a4c97def7c907d154a35ac6157",
+    "test": "9f1ec356a747bfe4ebab3cfb722d3694c9ca737e2570f6f90cf31d7b6fd689d4",
+}
+_FASHION_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+                  "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+
+
+def read_idx(path):
+    """Read an IDX file (LeCun's MNIST format), gzipped (``.gz``) or not, as an array.
+
+    The header is two zero bytes, a type code (``0x08``: unsigned byte) and the number
+    of dimensions, then each dimension as a big-endian int32; the values follow.
+
+    Returns:
+        ``uint8`` array of the stored shape (``(N, 28, 28)`` images, ``(N,)`` labels).
+
+    Raises:
+        ValueError: for a bad header, a type other than unsigned bytes, or a size that
+            does not match the header.
+    """
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f"{path}: not an unsigned-byte IDX file (header {raw[:4]!r})")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    offset = 4 + 4 * ndim
+    if len(raw) - offset != int(np.prod(shape)):
+        raise ValueError(f"{path}: header says shape {shape}, but the file holds "
+                         f"{len(raw) - offset} values")
+    return np.frombuffer(raw, np.uint8, offset=offset).reshape(shape)
+
+
+def _find_fashion(split, folders):
+    for folder in folders:
+        for sub in ("", os.path.join("FashionMNIST", "raw")):
+            paths = []
+            for name in _FASHION_FILES[split]:
+                for candidate in (name + ".gz", name):
+                    if os.path.exists(os.path.join(folder, sub, candidate)):
+                        paths.append(os.path.join(folder, sub, candidate))
+                        break
+            if len(paths) == 2:
+                return paths
+    return None
+
+
+def fashion_mnist(split="train", n=None, root=None, download=True, verify=True):
+    """Fashion-MNIST (Xiao, Rasul and Vollgraf, 2017): photos of clothing, 10 classes.
+
+    Looks in ``root`` (if given), then :data:`FASHION_MNIST_DIRS` (Debian's package),
+    then :data:`FASHION_MNIST_CACHE`, for the four standard IDX files (``.gz`` or not,
+    also in a ``FashionMNIST/raw`` subfolder as torchvision keeps them). If none is
+    there and ``download`` is true, torchvision downloads them into the cache (this
+    needs the network, e.g. on Colab).
+
+    Args:
+        split: ``'train'`` (60,000 images) or ``'test'`` (10,000).
+        n: keep only the first ``n`` images of the split (in file order), or all.
+        root: a folder holding the files.
+        download: allow the torchvision download when no files are found.
+        verify: check :data:`FASHION_MNIST_SHA256` of the decoded arrays (turn off only
+            for files that are not the standard ones, e.g. small test files).
+
+    Returns:
+        ``(images, labels)``: ``(n, 28, 28)`` float32 in [0, 1] and ``(n,)`` int64 class
+        indices into :data:`FASHION_MNIST_CLASSES`.
+
+    Raises:
+        ValueError: for a bad ``split`` or ``n``, files that are not IDX, or a checksum
+            mismatch.
+        FileNotFoundError: no files found and no download allowed or possible; the
+            message says how to install them (:func:`digits` is an offline alternative).
+    """
+    import hashlib
+    if split not in _FASHION_FILES:
+        raise ValueError(f"split={split!r}: use 'train' or 'test'")
+    if n is not None and (not isinstance(n, (int, np.integer)) or n < 1):
+        raise ValueError(f"n={n!r} must be a positive int or None")
+    folders = [root] if root is not None else []
+    folders += list(FASHION_MNIST_DIRS) + [FASHION_MNIST_CACHE]
+    paths = _find_fashion(split, folders)
+    if paths is None:
+        how = ("Install Debian's package (apt-get install dataset-fashion-mnist), "
+               "pass root= a folder holding the four IDX files, or use "
+               "cnnlib.data.digits(), which needs no download.")
+        if not download:
+            raise FileNotFoundError(f"Fashion-MNIST not found in {folders}. {how}")
+        try:
+            from torchvision.datasets import FashionMNIST
+            FashionMNIST(FASHION_MNIST_CACHE, train=split == "train", download=True)
+        except Exception as err:  # no network, no torchvision, a failed checksum, ...
+            raise FileNotFoundError(
+                f"Fashion-MNIST is not installed here and could not be downloaded "
+                f"({type(err).__name__}: {err}). {how}") from None
+        paths = _find_fashion(split, [FASHION_MNIST_CACHE])
+        if paths is None:
+            raise FileNotFoundError(f"torchvision's download left no files in "
+                                    f"{FASHION_MNIST_CACHE}. {how}")
+    images, labels = (read_idx(p) for p in paths)
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise ValueError(f"{paths}: expected (N, H, W) images and (N,) labels, got "
+                         f"{images.shape} and {labels.shape}")
+    if verify:
+        digest = hashlib.sha256(images.tobytes())
+        digest.update(labels.tobytes())
+        if digest.hexdigest() != FASHION_MNIST_SHA256[split]:
+            raise ValueError(f"{paths}: the decoded arrays do not match the "
+                             f"Fashion-MNIST {split} split (SHA-256 mismatch); pass "
+                             "verify=False only for files you made yourself")
+    if n is not None:
+        images, labels = images[:n], labels[:n]
+    return images.astype(np.float32) / 255, labels.astype(np.int64)
