@@ -16,6 +16,7 @@ from .pool import (avg_pool1d, avg_pool1d_backward, avg_pool2d, avg_pool2d_backw
                    max_pool3d_backward, max_pool_nd, max_pool_nd_backward, min_pool1d, min_pool2d,
                    min_pool3d, min_pool_nd)
 from .signal import continuous_convolve, convolve, correlate
+from .conv import conv_nd_backward_from_columns, conv_nd_with_columns
 from ._args import ints as _ints
 from ._args import output_shape as _output_shape
 

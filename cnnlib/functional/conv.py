@@ -216,3 +216,83 @@ conv_nd.__doc__ = conv_nd.__doc__.format(DTYPES=DTYPES)
 conv_nd_backward.__doc__ = conv_nd_backward.__doc__.format(DTYPES=DTYPES)
 conv1d, conv2d, conv3d = (fixed_dims(conv_nd, d) for d in (1, 2, 3))
 conv1d_backward, conv2d_backward, conv3d_backward = (fixed_dims(conv_nd_backward, d) for d in (1, 2, 3))
+
+
+# A layer keeps its columns ------------------------------------------------------
+#
+# A training step runs forward and backward on the same batch, so the im2col columns
+# that forward builds are the ones backward needs: cnnlib.layers.Conv2d keeps them (as
+# CS231n's layers keep a cache) instead of building them twice.
+
+@ieee
+def conv_nd_with_columns(input, weight, bias=None, stride=1, padding=0, dilation=1,
+                         groups=1):
+    """:func:`conv_nd` that also returns the im2col columns it built.
+
+    Args:
+        input, weight, bias, stride, padding, dilation, groups: as :func:`conv_nd`.
+
+    Returns:
+        ``(output, columns)``: ``output`` exactly as :func:`conv_nd` returns it;
+        ``columns`` ``(G, C_in/G * prod(kernel), N * prod(out))`` in the computation's
+        dtype (float32 for float16 input), to pass to
+        :func:`conv_nd_backward_from_columns`.
+
+    Raises:
+        TypeError, ValueError: as :func:`conv_nd`.
+    """
+    x, w, b, g, dtype = checked(input, weight, bias, stride, padding, dilation, groups)
+    work = work_dtype(dtype)
+    cols = im2col(as_float(x, work), g)
+    G, og = g.groups, g.c_out // g.groups
+    w = as_float(w, work).reshape(G, og, cols.shape[1])
+    y = np.matmul(w, cols)                                             # (G, O/G, N*L)
+    if b is not None:
+        y += as_float(b, work).reshape(G, og, 1)      # in place, before the copy below
+    y = np.moveaxis(y.reshape(G, og, g.n, *g.out), 2, 0).reshape(g.out_shape)
+    return as_float(y, dtype), cols
+
+
+@ieee
+def conv_nd_backward_from_columns(grad_output, columns, input_shape, weight, bias=None,
+                                  stride=1, padding=0, dilation=1, groups=1):
+    """:func:`conv_nd_backward` from the columns :func:`conv_nd_with_columns` returned.
+
+    Args:
+        grad_output: ``(N, C_out, *out)``.
+        columns: the ``columns`` of :func:`conv_nd_with_columns` for the same input.
+        input_shape: the input's shape ``(N, C_in, *spatial)`` (the input itself is not
+            needed: its windows are the columns).
+        weight, bias and the keyword arguments: exactly as given to the forward call.
+
+    Returns:
+        ``(grad_input, grad_weight, grad_bias)`` as :func:`conv_nd_backward`, all three
+        in the columns' dtype; ``grad_bias`` is None when ``bias`` is None.
+
+    Raises:
+        TypeError, ValueError: as :func:`conv_nd_backward`, or when ``columns`` does not
+        have the shape that ``input_shape`` and the arguments give.
+    """
+    w = array(weight, "weight")
+    g = ConvGeometry(tuple(input_shape), w.shape, stride, padding, dilation, groups)
+    G, og, L = g.groups, g.c_out // g.groups, int(np.prod(g.out))
+    rows = g.c_in // G * int(np.prod(g.kernel))
+    cols = array(columns, "columns", shape=(G, rows, g.n * L),
+                 expect=f"({G}, {rows}, {g.n * L}) for input {tuple(input_shape)}")
+    work = cols.dtype if cols.dtype.kind == "f" else np.dtype(np.float64)
+    cols = as_float(cols, work)
+    gy = array(grad_output, "grad_output", shape=g.out_shape,
+               expect=f"the convolution's output shape {g.out_shape}")
+    gy = as_float(gy, work).reshape(g.n, G, og, L).transpose(1, 2, 0, 3)
+    gy = gy.reshape(G, og, g.n * L)                                    # (G, O/G, N*L)
+    # cols times gy^T: the long N*L axis is summed in the columns' own (row) order
+    grad_weight = np.matmul(cols, gy.transpose(0, 2, 1)).transpose(0, 2, 1)
+    grad_weight = grad_weight.reshape(w.shape)
+    wg = as_float(w, work).reshape(G, og, rows)
+    grad_input = col2im(np.matmul(wg.transpose(0, 2, 1), gy), g, work)
+    grad_bias = None
+    if bias is not None:
+        array(bias, "bias", shape=(g.c_out,), expect=f"({g.c_out},), one per channel")
+        grad_bias = gy.sum(axis=2).reshape(g.c_out)
+    return grad_input, grad_weight, grad_bias
+
