@@ -40,3 +40,13 @@ def grid_values(ax, a, fmt="{:g}", cmap="Blues", title=None, fontsize=10, vmin=N
     if title:
         ax.set_title(title, fontsize=fontsize + 1)
     return im
+
+
+def box(ax, x, y, text, color, w=0.8, h=0.5, fontsize=9, pad=0.04, lw=0.8):
+    """Draw a rounded box of width ``w`` and height ``h`` (data units) centred on ``(x, y)``,
+    with ``text`` in it: a node of a network diagram (an RNN step, an encoder state)."""
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle=f"round,pad={pad}",
+                                fc=color, ec="0.3", lw=lw))
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
