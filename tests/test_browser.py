@@ -244,7 +244,52 @@ def check_page(v, docname, size, outdir):
         except Exception:
             problems.append(f"animation {i + 1}: Play did not change the frame")
         anim.locator("button[title='Pause']").click()
+    problems += check_web_explorers(page, facts)
     return problems, facts
+
+
+# The picture a web explorer shows now, once it has loaded (or failed to), with its readouts.
+FRAME_JS = """async (root) => {
+  const img = root.querySelector('img');
+  if (!img.complete) await new Promise(r => { img.onload = img.onerror = r; setTimeout(r, 5000); });
+  return {src: img.getAttribute('src'), loaded: img.complete && img.naturalWidth > 0,
+          status: root.querySelector('.cnnlib-status').textContent,
+          readouts: Array.from(root.querySelectorAll('output')).map(o => o.textContent)};
+}"""
+
+
+def check_web_explorers(page, facts):
+    """Each precomputed explorer (cnnlib.explorer.web_explorer): moving each of its controls
+    from the keyboard (arrow keys on a slider, a drop-down's next option) swaps in another
+    frame that loads from the site, and a slider's readout follows."""
+    problems = []
+    explorers = page.locator(".cnnlib-explorer")
+    facts["web_explorers"] = explorers.count()
+    for i in range(explorers.count()):
+        root = explorers.nth(i)
+        root.scroll_into_view_if_needed()
+        handle = root.element_handle()
+        controls = root.locator("[data-control]")
+        for k in range(controls.count()):
+            control = controls.nth(k)
+            label = root.locator(f"label[for='{control.get_attribute('id')}']").inner_text()
+            if control.evaluate("el => el.type === 'range' ? +el.max : el.options.length - 1") < 1:
+                continue                                  # one precomputed value: nothing to move
+            before = page.evaluate(FRAME_JS, handle)
+            if control.evaluate("el => el.tagName") == "SELECT":
+                control.select_option(index=1)
+            else:
+                control.focus()
+                page.keyboard.press("ArrowRight")
+            after = page.evaluate(FRAME_JS, handle)
+            where = f"web explorer {i + 1}, control {label!r}"
+            if after["src"] == before["src"]:
+                problems.append(f"{where}: moving it did not change the picture")
+            elif not after["loaded"] or after["status"]:
+                problems.append(f"{where}: its frame {after['src']} did not load ({after['status']})")
+            if control.evaluate("el => el.type") == "range" and after["readouts"] == before["readouts"]:
+                problems.append(f"{where}: its readout stayed {before['readouts']}")
+    return problems
 
 
 def check_navigation(v, docname, size):
