@@ -5,10 +5,15 @@ Debian's chromium (``apt-get install chromium``) driven by Playwright from PyPI,
 recorded. axe-core comes from npm into ``.ci/npm`` (``.ci/run`` fetches it) or ``$AXE_CORE_JS``.
 Without chromium or axe-core these tests skip, unless ``BOOK_BROWSER_REQUIRED=1`` (set by .ci/run).
 
+The server compresses text files with gzip, as static hosts such as GitHub Pages do, so the page
+weight in the report is what a reader downloads (``first_load_bytes``, as transferred) beside the
+files' own sizes (``first_load_bytes_uncompressed``).
+
 Screenshots of each page's first screen and a report (page weight, axe results) are written to
 ``<pytest basetemp>/browser/`` (printed at the end of the run with ``-rA`` / ``-s``).
 """
 import functools
+import gzip
 import http.server
 import json
 import os
@@ -25,6 +30,7 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE = pathlib.Path(os.environ.get("AXE_CORE_JS", ROOT / ".ci/npm/node_modules/axe-core/axe.min.js"))
 REQUIRED = os.environ.get("BOOK_BROWSER_REQUIRED") == "1"
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+PAGE_WEIGHT = 3_000_000   # bytes a first visit to one page may download (the web-book issue)
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
 try:
@@ -65,8 +71,31 @@ def site(html):
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
+    """Python's file server, quiet, sending text files gzip-compressed as static hosts do;
+    ``X-Raw-Length`` gives a file's own size."""
+    COMPRESSED = {".html", ".js", ".css", ".json", ".svg", ".txt", ".map"}
+
     def log_message(self, *args):
         pass
+
+    def do_GET(self):
+        path = pathlib.Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not self.path.split("?")[0].endswith("/"):
+                return super().do_GET()      # the redirect to "dir/"
+            path = path / "index.html"
+        if (path.suffix not in self.COMPRESSED or not path.is_file()
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().do_GET()
+        raw = path.read_bytes()
+        body = gzip.compress(raw, compresslevel=6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Raw-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +133,8 @@ class Visit:
 
     def __init__(self, browser, site, size):
         w, h = SIZES[size]
-        self.site, self.external, self.failed, self.errors, self.bytes = site, [], [], [], 0
+        self.site, self.external, self.failed, self.errors = site, [], [], []
+        self.bytes = self.raw_bytes = 0
         self.context = browser.new_context(viewport={"width": w, "height": h},
                                            device_scale_factor=2 if size == "phone" else 1,
                                            is_mobile=size == "phone", has_touch=size == "phone")
@@ -133,6 +163,7 @@ class Visit:
         size = response.header_value("content-length")
         if size:
             self.bytes += int(size)
+            self.raw_bytes += int(response.header_value("x-raw-length") or size)
 
     def open(self, path):
         self.page.goto(f"{self.site}/{path}", wait_until="load")
@@ -200,7 +231,9 @@ def check_page(v, docname, size, outdir):
     """Everything one page must do at one size; returns (problems, facts)."""
     page, problems, facts = v.page, [], {}
     v.open(f"{docname}.html")
-    facts["first_load_bytes"] = v.bytes
+    facts["first_load_bytes"], facts["first_load_bytes_uncompressed"] = v.bytes, v.raw_bytes
+    if v.bytes > PAGE_WEIGHT:
+        problems.append(f"first load downloads {v.bytes:,} bytes, more than {PAGE_WEIGHT:,}")
     problems += [f"image not loaded: {s}" for s in page.evaluate(IMAGES_JS)]
     problems += page.evaluate(WIDTH_JS)
     if docname.startswith("notebooks/"):
