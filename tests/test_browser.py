@@ -20,6 +20,7 @@ import os
 import pathlib
 import re
 import threading
+import time
 import urllib.parse
 
 import pytest
@@ -74,11 +75,13 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
     """Python's file server, quiet, sending text files gzip-compressed as static hosts do;
     ``X-Raw-Length`` gives a file's own size."""
     COMPRESSED = {".html", ".js", ".css", ".json", ".svg", ".txt", ".map"}
+    delay = {}      # file name -> seconds to wait before sending it (a slow network)
 
     def log_message(self, *args):
         pass
 
     def do_GET(self):
+        time.sleep(self.delay.get(pathlib.PurePosixPath(self.path.split("?")[0]).name, 0))
         path = pathlib.Path(self.translate_path(self.path))
         if path.is_dir():
             if not self.path.split("?")[0].endswith("/"):
@@ -141,7 +144,8 @@ class Visit:
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.on("pageerror", lambda e: self.errors.append(
+            f"uncaught: {e} at {(e.stack or '').splitlines()[1:2]}"))
         self.page.on("requestfailed", self._failed)
         self.page.on("response", self._response)
 
@@ -394,4 +398,19 @@ def test_search_snippets_show_no_raw_tex(visit):
     assert snippets
     raw = [s for s in snippets if TEX_RE.search(s)]
     assert not raw, f"{len(raw)} of {len(snippets)} snippets show raw TeX, e.g. {raw[0][:200]!r}"
+    assert not v.errors and not v.external and not v.failed, (v.errors, v.external, v.failed)
+
+
+def test_quizzes_draw_while_mathjax_is_still_loading(visit):
+    """jupyterquiz draws its questions while the page loads and asked MathJax.version[0] then,
+    which throws until the deferred MathJax has run (seen on a loaded CI machine); with MathJax
+    held back 3 s the page must still load without errors and typeset its math, quiz included."""
+    Quiet.delay["tex-chtml.js"] = 3
+    try:
+        v = visit("desktop")
+        v.open("notebooks/03_image_processing.html")
+    finally:
+        Quiet.delay.clear()
+    assert v.page.locator(".Quiz, [id^=quizWrap]").count() > 0
+    assert v.page.locator("mjx-container").count() > 0
     assert not v.errors and not v.external and not v.failed, (v.errors, v.external, v.failed)

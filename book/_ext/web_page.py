@@ -146,6 +146,11 @@ def clean_page(app, pagename, templatename, context, doctree):
         # jupyterquiz loads MathJax from a CDN when a page has none; ours always has the book's.
         body = body.replace("https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-svg.js",
                             "../_static/mathjax/tex-chtml.js")
+        # ... and asks MathJax.version[0] as it draws, which throws while window.MathJax is still
+        # the configuration (the deferred tex-chtml.js not yet run, seen on a loaded machine).
+        # Then it need not typeset: MathJax's first typeset of the page covers the quiz.
+        body = body.replace("var version = MathJax.version;", 'var version = MathJax.version || "";')
+        body = body.replace("const v = MathJax.version;", "const v = MathJax.version; if (!v) return;")
         context["body"] = body
 
 
