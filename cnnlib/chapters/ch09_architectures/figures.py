@@ -356,7 +356,10 @@ def _rf_panels():
         )
 
     update()
-    return fig, update, [heat, box, dot, span, profile, title]
+    # Blitted artists are drawn over the background in this order, so it follows the full
+    # draw's z-order: each axes' spines (z 2.5) go over the heat map and the span they touch.
+    frames = [*ax.spines.values()], [*ax2.spines.values()]
+    return fig, update, [heat, box, dot, *frames[0], span, profile, *frames[1], title]
 
 
 def make_receptive_field_explorer():
