@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from cnnlib import train
 from cnnlib.models.seq2seq import (
     AdditiveAttention,
     Decoder,
@@ -23,10 +24,8 @@ PAD, SOS, EOS = 0, 1, 2
 def one_thread():
     """Small sequential models run fastest on one thread (and far slower on a busy CPU
     with two)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with train.one_thread():
+        yield
 
 
 def batch(n=5, size=7, vocab=20, seed=0, shortest=1):

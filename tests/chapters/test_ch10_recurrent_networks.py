@@ -15,7 +15,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnlib import gradcheck
+from cnnlib import gradcheck, train
 from cnnlib.chapters import ch10_recurrent_networks as ch10
 from cnnlib.chapters.ch10_recurrent_networks import figures, quiz
 from cnnlib.checks import check
@@ -32,10 +32,8 @@ from cnnlib.models import (
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
     """Small recurrent models: one thread is much faster on a shared CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with train.one_thread():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -385,16 +383,6 @@ def test_cliff_loss_derivative_matches_bptt_and_finite_differences():
 
 
 # the chapter's data ------------------------------------------------------------
-
-
-def test_single_thread_restores_the_setting():
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    with pytest.raises(RuntimeError), ch10.single_thread():
-        assert torch.get_num_threads() == 1
-        raise RuntimeError("restored even after an error")
-    assert torch.get_num_threads() == 2
-    torch.set_num_threads(before)
 
 
 def test_hello_helpers():

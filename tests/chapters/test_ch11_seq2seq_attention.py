@@ -12,6 +12,7 @@ from PIL import Image
 
 import cnnlib.chapters.ch11_seq2seq_attention as ch11
 from cnnlib.chapters.ch11_seq2seq_attention import checks, figures, quiz
+from cnnlib import train
 from cnnlib.checks import check
 
 DAY = dt.date(2024, 3, 5)
@@ -19,21 +20,8 @@ DAY = dt.date(2024, 3, 5)
 
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
-    with ch11.one_thread():
+    with train.one_thread():
         yield
-
-
-def test_one_thread_restores_the_thread_count():
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        with pytest.raises(RuntimeError):
-            with ch11.one_thread():
-                assert torch.get_num_threads() == 1
-                raise RuntimeError
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)
 
 
 # The task ---------------------------------------------------------------------

@@ -32,6 +32,7 @@ from torch import nn
 from cnnlib import counting, data
 from cnnlib.models import cnn
 from cnnlib.models.summary import receptive_path, summary, weight_layers
+from cnnlib.train import one_thread
 
 #: Krizhevsky et al. (2012), tables 1 and 2: error rates in percent.
 ALEXNET_RESULTS = {
@@ -554,17 +555,13 @@ def unit_gradient(net, image, layer, fy=0.5, fx=0.5):
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 3 or image.shape[-1] != 3:
         raise ValueError(f"image has shape {image.shape}; expected (H, W, 3)")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # far too little work to share: one thread is fastest
-    try:
+    with one_thread():  # far too little work to share: one thread is fastest
         x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None]
         x.requires_grad_(True)
         out = net[: layer + 1](x)
         h, w = out.shape[-2:]
         i, j = int(round(fy * (h - 1))), int(round(fx * (w - 1)))
         (grad,) = torch.autograd.grad(out[0, :, i, j].sum(), x)
-    finally:
-        torch.set_num_threads(threads)
     g = np.abs(grad[0].numpy()).sum(0)
     g = g / g.max() if g.max() > 0 else g
     return {

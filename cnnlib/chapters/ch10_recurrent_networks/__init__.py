@@ -14,7 +14,6 @@ Matrices follow the column-vector convention of the formula
 are stored one vector per row, so a sequence of inputs is ``(T, D)``.
 """
 
-import contextlib
 import itertools
 import time
 
@@ -50,24 +49,6 @@ def hello_pairs(word="hello"):
     if len(word) < 2:
         raise ValueError("a word of at least 2 characters gives at least one pair")
     return list(itertools.pairwise(word))
-
-
-@contextlib.contextmanager
-def single_thread():
-    """Run a block with ``torch.set_num_threads(1)``, restoring the setting afterwards.
-
-    The chapter's models are tiny and step through time one small operation after
-    another; on a shared 2-core CPU, torch's default of one thread per core makes each
-    operation wait for the other thread, measured here as 10-40 times slower.
-    """
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 # Backpropagation through time, in numpy -------------------------------------

@@ -17,7 +17,9 @@ from matplotlib.patches import FancyArrowPatch
 from cnnlib.explorer import Explorer, animate
 from cnnlib.plot import box
 
-from . import HELLO_VOCAB, NameData, next_char_probs, sample_names, single_thread
+from cnnlib.train import one_thread
+
+from . import HELLO_VOCAB, NameData, next_char_probs, sample_names
 
 PREFIXES = ("", "a", "j", "ma", "chr", "el")
 
@@ -192,7 +194,7 @@ def _temperature_panels(model, data, figsize=(8.4, 3.7), dpi=72):
     known = set(data.train)
 
     def update(temperature=1.0, prefix="", seed=0):
-        with single_thread():
+        with one_thread():
             probs = next_char_probs(model, data, prefix, temperature)
             model_probs = next_char_probs(model, data, prefix, 1.0)
             names = sample_names(model, data, 10, temperature, seed=seed, prefix=prefix)
@@ -267,7 +269,7 @@ def _quick_model(data=None):
         idx = torch.randint(0, len(data.train), (128,), generator=generator)
         return data.X_train[idx], data.Y_train[idx]
 
-    with single_thread():
+    with one_thread():
         train(model, batches, lambda m, b: sequence_loss(m, *b), 150, lr=5e-3)
     return model, data
 

@@ -22,7 +22,6 @@ Babel's date patterns are the Unicode CLDR's (https://cldr.unicode.org); the tas
 follows the date-normalisation exercise common in seq2seq courses, at the size of a CPU.
 """
 
-import contextlib
 import datetime as dt
 import math
 
@@ -30,6 +29,7 @@ import numpy as np
 import torch
 
 from cnnlib.models.seq2seq import Decoder, Encoder, Seq2Seq
+from cnnlib.train import one_thread
 
 #: The languages and regions, as CLDR locale ids.
 LOCALES = (
@@ -375,22 +375,6 @@ def train(
         losses.append(loss.item())
     model.eval()
     return losses
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Run a block with torch on one CPU thread (restored afterwards).
-
-    Decoding a small model is a chain of tiny steps; a second thread only adds
-    synchronisation, and on a busy CPU it makes each step about ten times slower (we
-    measured an explorer move at 20 ms on one thread and 210 ms on two).
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def translate(model, texts, src_vocab, tgt_vocab=None, max_len=12):
