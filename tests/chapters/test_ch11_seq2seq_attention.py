@@ -12,6 +12,7 @@ from PIL import Image
 
 import cnnlib.chapters.ch11_seq2seq_attention as ch11
 from cnnlib.chapters.ch11_seq2seq_attention import checks, figures, quiz
+from cnnlib.models import seq2seq
 from cnnlib import train
 from cnnlib.checks import check
 
@@ -313,6 +314,29 @@ def test_checks_accept_the_solutions_and_refuse_wrong_answers():
     assert check("ch11-causal-attention", shortcut) is False
     assert check("ch11-causal-attention", not_causal) is False
     assert torch.nn.functional.scaled_dot_product_attention is not None  # restored
+
+
+def test_masked_softmax_check_wants_exact_zeros_and_its_own_mask():
+    def honest(scores, lengths):
+        real = torch.arange(scores.shape[1])[None, :] < lengths[:, None]
+        return torch.softmax(scores.masked_fill(~real, float("-inf")), dim=-1)
+
+    def library_mask(scores, lengths):
+        real = seq2seq.padding_mask(lengths, scores.shape[1])
+        return torch.softmax(scores.masked_fill(~real, float("-inf")), dim=-1)
+
+    def unmasked(scores, lengths):
+        return torch.softmax(scores, dim=-1)
+
+    def renormalised_late(scores, lengths):  # zeros padding after the softmax: wrong sums
+        real = torch.arange(scores.shape[1])[None, :] < lengths[:, None]
+        return torch.softmax(scores, dim=-1) * real
+
+    assert check("ch11-masked-softmax", honest) is True
+    for wrong in (library_mask, unmasked, renormalised_late):
+        assert check("ch11-masked-softmax", wrong) is False, wrong.__name__
+    assert check("ch11-masked-softmax", lambda s, n: None) is None      # placeholder
+    assert seq2seq.padding_mask(torch.tensor([1]), 2).tolist() == [[True, False]]  # restored
 
 
 def test_quiz_numbers_are_computed():

@@ -185,3 +185,35 @@ def _causal_attention(fn):
             )
             return False, f"on test case {i + 1} the values differ: {why}."
     return True, "agrees with scaled_dot_product_attention(is_causal=True) on 3 cases."
+
+
+#: ch11-masked-softmax: (scores, lengths) cases; the last has a row of length 1.
+def _masked_cases():
+    gen = torch.Generator().manual_seed(7)
+    for n, s, lengths in [(2, 5, [5, 3]), (3, 4, [1, 4, 2]), (1, 6, [6])]:
+        yield torch.randn(n, s, generator=gen) * 3, torch.tensor(lengths)
+
+
+@exercise("ch11-masked-softmax")
+def _masked_softmax(fn):
+    if not callable(fn):
+        return False, "pass your function itself (no parentheses)."
+    for i, (scores, lengths) in enumerate(_masked_cases()):
+        real = padding_mask(lengths, scores.shape[1])
+        expected = torch.softmax(scores.masked_fill(~real, float("-inf")), dim=-1)
+        with forbidding(fn, [padding_mask]):
+            got = fn(scores.clone(), lengths.clone())
+        if got is None:
+            raise Placeholder
+        got = torch.as_tensor(got)
+        where = f"on test case {i + 1} (lengths {lengths.tolist()})"
+        if got.shape != expected.shape:
+            return False, f"{where} your weights have shape {tuple(got.shape)}; " \
+                          f"expected {tuple(expected.shape)}, one weight per position."
+        if torch.any(got[~real] != 0):
+            return False, f"{where} a padding position has a weight other than exactly 0."
+        if not torch.allclose(got.sum(dim=-1), torch.ones(len(lengths)), atol=1e-5):
+            return False, f"{where} a row's weights do not add up to 1."
+        if not torch.allclose(got, expected, atol=1e-6):
+            return False, f"{where} the weights differ: a softmax over the real positions."
+    return True, "right on 3 batches: exactly 0 on padding, a softmax over the rest."
