@@ -61,6 +61,15 @@ def test_stored_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_fits_the_page(path):
+    """Code cells are wrapped at 88 columns: a longer line is cut off on the web page."""
+    long = [f"cell {i}: {line[:60]}..." for i, cell in enumerate(load(path)["cells"])
+            if cell["cell_type"] == "code"
+            for line in "".join(cell["source"]).splitlines() if len(line) > 88]
+    assert not long, f"{len(long)} code lines over 88 characters: {long[:3]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_chapter_has_objectives_summary_and_exercises(path):
     nb = load(path)
     md = text(nb, "markdown")
