@@ -25,14 +25,13 @@ and sum to 1 over the rest.
 import torch
 from torch import nn
 
+from .rnn import _positive_int
+
 
 def _sizes(**sizes):
     """Raise TypeError for a size that is not an int, ValueError for one below 1."""
     for name, value in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-        if value < 1:
-            raise ValueError(f"{name}={value} must be at least 1")
+        _positive_int(value, name)
 
 
 def _check_tokens(tokens, name):
