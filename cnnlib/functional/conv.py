@@ -126,12 +126,26 @@ def col2im(cols, g, dtype):
 
 
 def forward(x, w, g):
-    """The convolution proper, on checked arrays of one dtype: ``(N, C_out, *out)`` without bias."""
+    """The convolution proper, on checked arrays of one dtype: ``(y, cols)``, the output
+    ``(N, C_out, *out)`` without bias and the im2col columns it multiplied."""
     G = g.groups
     cols = im2col(x, g)                                                      # (G, CK, N*L)
     y = np.matmul(w.reshape(G, g.c_out // G, cols.shape[1]), cols)           # (G, O/G, N*L)
     y = y.reshape(G, g.c_out // G, g.n, *g.out)
-    return np.moveaxis(y, 2, 0).reshape(g.out_shape)                         # (N, C_out, *out)
+    return np.moveaxis(y, 2, 0).reshape(g.out_shape), cols                   # (N, C_out, *out)
+
+
+def backward(gy, cols, w, g, with_bias):
+    """Both gradient products from the columns, on arrays of one dtype:
+    ``(grad_input, grad_weight, grad_bias or None)``; ``gy`` is ``(N, C_out, *out)``."""
+    G, og, L = g.groups, g.c_out // g.groups, int(np.prod(g.out))
+    gy = gy.reshape(g.n, G, og, L).transpose(1, 2, 0, 3).reshape(G, og, g.n * L)    # (G, O/G, N*L)
+    # cols times gy^T: the long N*L axis is summed in the columns' own (row) order
+    grad_weight = np.matmul(cols, gy.transpose(0, 2, 1)).transpose(0, 2, 1).reshape(w.shape)
+    wg = w.reshape(G, og, cols.shape[1])
+    grad_input = col2im(np.matmul(wg.transpose(0, 2, 1), gy), g, cols.dtype)
+    grad_bias = gy.sum(axis=2).reshape(g.c_out) if with_bias else None
+    return grad_input, grad_weight, grad_bias
 
 
 DTYPES = """Dtypes: float16, float32 or float64 (float16 is computed in float32); integer and boolean
@@ -167,7 +181,7 @@ def conv_nd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)
     """
     x, w, b, g, dtype = checked(input, weight, bias, stride, padding, dilation, groups)
     work = work_dtype(dtype)
-    y = forward(as_float(x, work), as_float(w, work), g)
+    y, _ = forward(as_float(x, work), as_float(w, work), g)
     if b is not None:
         y = y + as_float(b, work).reshape(-1, *([1] * g.d))
     return as_float(y, dtype)
@@ -200,13 +214,8 @@ def conv_nd_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
     x, w, b, g, dtype = checked(input, weight, bias, stride, padding, dilation, groups)
     gy = array(grad_output, "grad_output", shape=g.out_shape, expect=f"the convolution's output shape {g.out_shape}")
     work = work_dtype(dtype)
-    G, og, L = g.groups, g.c_out // g.groups, int(np.prod(g.out))
-    gy = as_float(gy, work).reshape(g.n, G, og, L).transpose(1, 2, 0, 3).reshape(G, og, g.n * L)  # (G, O/G, N*L)
-    cols = im2col(as_float(x, work), g)                                                           # (G, CK, N*L)
-    grad_weight = np.matmul(gy, cols.transpose(0, 2, 1)).reshape(w.shape)
-    wg = as_float(w, work).reshape(G, og, cols.shape[1])
-    grad_input = col2im(np.matmul(wg.transpose(0, 2, 1), gy), g, work)
-    grad_bias = None if b is None else gy.sum(axis=2).reshape(g.c_out)
+    grad_input, grad_weight, grad_bias = backward(as_float(gy, work), im2col(as_float(x, work), g),
+                                                  as_float(w, work), g, b is not None)
     own = lambda a: a.dtype if a.dtype.kind == "f" else dtype  # noqa: E731  (integers: the computation's dtype)
     return (as_float(grad_input, own(x)), as_float(grad_weight, own(w)),
             None if b is None else as_float(grad_bias, own(b)))
@@ -243,13 +252,9 @@ def conv_nd_with_columns(input, weight, bias=None, stride=1, padding=0, dilation
     """
     x, w, b, g, dtype = checked(input, weight, bias, stride, padding, dilation, groups)
     work = work_dtype(dtype)
-    cols = im2col(as_float(x, work), g)
-    G, og = g.groups, g.c_out // g.groups
-    w = as_float(w, work).reshape(G, og, cols.shape[1])
-    y = np.matmul(w, cols)                                             # (G, O/G, N*L)
+    y, cols = forward(as_float(x, work), as_float(w, work), g)
     if b is not None:
-        y += as_float(b, work).reshape(G, og, 1)      # in place, before the copy below
-    y = np.moveaxis(y.reshape(G, og, g.n, *g.out), 2, 0).reshape(g.out_shape)
+        y = y + as_float(b, work).reshape(-1, *([1] * g.d))
     return as_float(y, dtype), cols
 
 
@@ -280,19 +285,10 @@ def conv_nd_backward_from_columns(grad_output, columns, input_shape, weight, bia
     cols = array(columns, "columns", shape=(G, rows, g.n * L),
                  expect=f"({G}, {rows}, {g.n * L}) for input {tuple(input_shape)}")
     work = cols.dtype if cols.dtype.kind == "f" else np.dtype(np.float64)
-    cols = as_float(cols, work)
     gy = array(grad_output, "grad_output", shape=g.out_shape,
                expect=f"the convolution's output shape {g.out_shape}")
-    gy = as_float(gy, work).reshape(g.n, G, og, L).transpose(1, 2, 0, 3)
-    gy = gy.reshape(G, og, g.n * L)                                    # (G, O/G, N*L)
-    # cols times gy^T: the long N*L axis is summed in the columns' own (row) order
-    grad_weight = np.matmul(cols, gy.transpose(0, 2, 1)).transpose(0, 2, 1)
-    grad_weight = grad_weight.reshape(w.shape)
-    wg = as_float(w, work).reshape(G, og, rows)
-    grad_input = col2im(np.matmul(wg.transpose(0, 2, 1), gy), g, work)
-    grad_bias = None
     if bias is not None:
         array(bias, "bias", shape=(g.c_out,), expect=f"({g.c_out},), one per channel")
-        grad_bias = gy.sum(axis=2).reshape(g.c_out)
-    return grad_input, grad_weight, grad_bias
+    return backward(as_float(gy, work), as_float(cols, work), as_float(w, work), g,
+                    bias is not None)
 
