@@ -12,6 +12,7 @@ or ``(H, W, 3)`` in colour.
 """
 import gzip
 import os
+import sys
 
 import numpy as np
 
@@ -303,20 +304,22 @@ def _find_fashion(split, folders):
     return None
 
 
-def fashion_mnist(split="train", n=None, root=None, download=True, verify=True):
+def fashion_mnist(split="train", n=None, root=None, download=None, verify=True):
     """Fashion-MNIST (Xiao, Rasul and Vollgraf, 2017): photos of clothing, 10 classes.
 
     Looks in ``root`` (if given), then :data:`FASHION_MNIST_DIRS` (Debian's package),
     then :data:`FASHION_MNIST_CACHE`, for the four standard IDX files (``.gz`` or not,
     also in a ``FashionMNIST/raw`` subfolder as torchvision keeps them). If none is
-    there and ``download`` is true, torchvision downloads them into the cache (this
-    needs the network, e.g. on Colab).
+    there and ``download`` allows it, torchvision downloads them into the cache (this
+    needs the network). By default that happens only on Google Colab, so the book's build
+    and tests never download.
 
     Args:
         split: ``'train'`` (60,000 images) or ``'test'`` (10,000).
         n: keep only the first ``n`` images of the split (in file order), or all.
         root: a folder holding the files.
-        download: allow the torchvision download when no files are found.
+        download: allow the torchvision download when no files are found (default
+            None: only on Colab).
         verify: check :data:`FASHION_MNIST_SHA256` of the decoded arrays (turn off only
             for files that are not the standard ones, e.g. small test files).
 
@@ -338,6 +341,8 @@ def fashion_mnist(split="train", n=None, root=None, download=True, verify=True):
     folders = [root] if root is not None else []
     folders += list(FASHION_MNIST_DIRS) + [FASHION_MNIST_CACHE]
     paths = _find_fashion(split, folders)
+    if download is None:
+        download = "google.colab" in sys.modules
     if paths is None:
         how = ("Install Debian's package (apt-get install dataset-fashion-mnist), "
                "pass root= a folder holding the four IDX files, or use "

@@ -110,7 +110,7 @@ def test_failed_download_is_a_clear_error(nowhere, monkeypatch):
 
     monkeypatch.setattr(torchvision.datasets, "FashionMNIST", Offline)
     with pytest.raises(FileNotFoundError, match="could not be downloaded.*digits"):
-        data.fashion_mnist(root=str(nowhere))
+        data.fashion_mnist(root=str(nowhere), download=True)
 
 
 def test_download_goes_to_the_cache_and_is_read_from_there(nowhere, monkeypatch):
@@ -123,8 +123,33 @@ def test_download_goes_to_the_cache_and_is_read_from_there(nowhere, monkeypatch)
             fake_split(raw, "train" if train else "test", n=5, gz=False)
 
     monkeypatch.setattr(torchvision.datasets, "FashionMNIST", Downloader)
-    x, y = data.fashion_mnist("test", verify=False)
+    x, y = data.fashion_mnist("test", verify=False, download=True)
     assert x.shape == (5, 28, 28) and len(y) == 5
+
+
+def test_by_default_only_colab_downloads(nowhere, monkeypatch):
+    import sys
+    import types
+
+    import torchvision.datasets
+
+    calls = []
+
+    class Downloader:
+        def __init__(self, root, train, download):
+            calls.append(root)
+            raw = os.path.join(root, "FashionMNIST", "raw")
+            os.makedirs(raw, exist_ok=True)
+            fake_split(raw, "train" if train else "test", n=5, gz=False)
+
+    monkeypatch.setattr(torchvision.datasets, "FashionMNIST", Downloader)
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    with pytest.raises(FileNotFoundError, match="not found"):
+        data.fashion_mnist("test", verify=False)          # here: the build, the tests
+    assert calls == []
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    x, _ = data.fashion_mnist("test", verify=False)       # on Colab
+    assert len(calls) == 1 and x.shape == (5, 28, 28)
 
 
 @pytest.mark.skipif(

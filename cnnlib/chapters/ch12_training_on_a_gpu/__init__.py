@@ -116,7 +116,6 @@ def fashion_tensors(n_train=None, n_test=None, root=None, download=None):
     Raises:
         FileNotFoundError: no files and no download (the message says how to get them).
     """
-    download = on_colab() if download is None else download
     out = {"classes": data.FASHION_MNIST_CLASSES}
     for split, n in (("train", n_train), ("test", n_test)):
         x, y = data.fashion_mnist(split, n=n, root=root, download=download)
