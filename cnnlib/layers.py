@@ -121,7 +121,8 @@ class Module:
 
     def _cached(self):
         if self.cache is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward()")
+            raise RuntimeError(f"{self!r}: backward() called before forward() "
+                               "(a Conv2d's backward also uses up what its forward kept)")
         return self.cache
 
     def _grad(self, grad_output, shape):
@@ -155,7 +156,8 @@ class Conv2d(Module):
 
     ``weight`` ``(C_out, C_in/groups, K_h, K_w)`` starts He-normal (std sqrt(2/fan_in)),
     ``bias`` ``(C_out,)`` at zero; pass a seeded ``rng`` (``numpy.random.Generator``).
-    Forward keeps the im2col columns; backward reuses them (one im2col per step).
+    Forward keeps the im2col columns; backward reuses them (one im2col per step) and
+    then writes its column gradients over them, so one backward per forward.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
@@ -181,8 +183,9 @@ class Conv2d(Module):
         x_shape, cols, y_shape = self._cached()
         b = None if self.bias is None else self.bias.data
         g = self._grad(grad_output, y_shape)
+        self.cache = None                   # the columns become backward's scratch memory
         gx, gw, gb = F.conv_nd_backward_from_columns(g, cols, x_shape, self.weight.data,
-                                                     b, **self.args)
+                                                     b, **self.args, overwrite_columns=True)
         self.weight.grad += gw
         if self.bias is not None:
             self.bias.grad += gb

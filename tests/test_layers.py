@@ -534,3 +534,30 @@ def test_to_torch_gives_the_same_function_in_each_dtype():
         np.testing.assert_allclose(net(x), y_t, rtol=tol, atol=tol)
     with pytest.raises(TypeError, match="CrossEntropyLoss"):
         L.to_torch(L.CrossEntropyLoss())
+
+
+def test_backward_reuses_the_columns_only_when_allowed():
+    """``overwrite_columns`` turns the columns into scratch memory; without it they are
+    left as they were, and the input is never written (a 1x1 kernel's columns can be a
+    view of it)."""
+    x, w = rng(3).normal(size=(1, 3, 4, 4)), rng(4).normal(size=(2, 3, 1, 1))
+    y, cols = F.conv_nd_with_columns(x, w)
+    g = rng(5).normal(size=y.shape)
+    kept = cols.copy()
+    expected = F.conv_nd_backward_from_columns(g, cols, x.shape, w)
+    np.testing.assert_array_equal(cols, kept)
+    reused = F.conv_nd_backward_from_columns(g, cols, x.shape, w, overwrite_columns=True)
+    assert not np.array_equal(cols, kept)
+    for a, b in zip(expected[:2], reused[:2]):
+        np.testing.assert_array_equal(a, b)
+    before = x.copy()
+    F.conv2d_backward(g, x, w)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_conv2d_backward_uses_up_its_forward():
+    layer = L.Conv2d(1, 2, 3, rng=rng())
+    y = layer(np.ones((1, 1, 5, 5)))
+    layer.backward(np.ones(y.shape))
+    with pytest.raises(RuntimeError, match=r"Conv2d.*before forward.*uses up"):
+        layer.backward(np.ones(y.shape))
