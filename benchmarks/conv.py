@@ -1,6 +1,6 @@
 """Forward + backward time of cnnlib's numpy convolution and pooling against torch on the CPU.
 
-    python benchmarks/conv.py [--rounds 15] [--only max_pool]
+    python benchmarks/conv.py [--rounds 15] [--threads 2] [--only max_pool]
 
 Method: same process, float32, same inputs, one warm-up each; then ``rounds``
 interleaved rounds (cnnlib, torch, cnnlib, torch, ...) and the *minimum* of each
@@ -9,6 +9,12 @@ comes and goes within seconds, so a median of consecutive runs swings 2-4x while
 interleaved minima are stable to ~10%. Goals: ratio (cnnlib / torch) at most 2
 for convolution, at most 1.2 for 2x2 max pooling. This is a measurement, not a
 test: timings depend on the machine.
+
+Threads: ``--threads`` sets both numpy's BLAS threads and torch's (default: both
+libraries' own default, two here). With two, each library's idle threads spin for a
+while after its calls and slow the other's next call on this two-core machine, so
+the interleaved minima of both sides come out higher than either alone; one thread
+each removes that interplay and is the steadier comparison. Print both.
 """
 import argparse
 import time
@@ -16,6 +22,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as TF
+from threadpoolctl import threadpool_limits
 
 import cnnlib.functional as F
 
@@ -65,10 +72,15 @@ def interleaved_minima(fns, rounds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=0, help="threads for numpy's BLAS and torch (0: defaults)")
     parser.add_argument("--only", default="", help="run only the cases whose name contains this")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        threadpool_limits(args.threads, user_api="blas")
     rng = np.random.default_rng(0)
-    print(f"numpy {np.__version__}, torch {torch.__version__}, torch threads {torch.get_num_threads()}")
+    blas = threadpool_limits(user_api="blas").get_original_num_threads()["blas"]
+    print(f"numpy {np.__version__}, torch {torch.__version__}; threads: numpy BLAS {blas}, torch {torch.get_num_threads()}")
     print(f"method: {args.rounds} interleaved rounds (cnnlib, torch, ...) after a warm-up; minimum of each side")
     print("| case (forward + backward, float32) | cnnlib ms | torch ms | ratio |")
     print("|---|---:|---:|---:|")
