@@ -105,6 +105,16 @@ def close(answer, expected, rtol=1e-6, atol=1e-9):
     return False, f"{wrong} of {expected.size} entries differ."
 
 
+def close_each(parts, rtol=1e-6, atol=1e-9):
+    """:func:`close` on each ``(name, answer, expected)`` of ``parts``, in order; the first
+    miss is returned as ``(False, "name: feedback")``, else ``(True, "")``."""
+    for name, answer, expected in parts:
+        ok, feedback = close(answer, expected, rtol=rtol, atol=atol)
+        if not ok:
+            return False, f"{name}: {feedback}"
+    return True, ""
+
+
 def same_function(fn, reference, cases, rtol=1e-6, atol=1e-9, forbid=()):
     """Call ``fn`` and ``reference`` on each tuple of arguments in ``cases`` and compare the results.
 

@@ -11,7 +11,7 @@ import numpy as np
 
 import cnnlib.functional as F
 from cnnlib import counting, gradcheck
-from cnnlib.checks import Placeholder, close, exercise, forbidding, same_function
+from cnnlib.checks import Placeholder, close, close_each, exercise, forbidding, same_function
 
 #: Exercise "by hand": inputs, kernel and upstream gradients of a 1D convolution.
 BY_HAND = {
@@ -73,10 +73,9 @@ def _by_hand(answer):
             False,
             "dx has the kernel the wrong way round: which weight multiplies x1 in O1?",
         )
-    for name, got, want in (("dx", dx, e_dx), ("dw", dw, e_dw), ("db", db, e_db)):
-        ok, feedback = close(got, want)
-        if not ok:
-            return False, f"{name}: {feedback}"
+    ok, feedback = close_each([("dx", dx, e_dx), ("dw", dw, e_dw), ("db", db, e_db)])
+    if not ok:
+        return False, feedback
     return True, "all nine numbers agree with conv1d_backward."
 
 
@@ -323,11 +322,7 @@ def _stride_zeros(answer):
         "spread (the length after inserting zeros)",
         "r (the unreached rows)",
     )
-    for name, got, want in zip(names, answer, expected):
-        ok, feedback = close(got, want)
-        if not ok:
-            return False, f"{name}: {feedback}"
-    return True, ""
+    return close_each(zip(names, answer, expected))
 
 
 def _network_params():

@@ -8,7 +8,7 @@ same computation made to raise (:func:`cnnlib.checks.forbidding`).
 import numpy as np
 
 from cnnlib import layers as L
-from cnnlib.checks import Placeholder, close, exercise, forbidding
+from cnnlib.checks import Placeholder, close, close_each, exercise, forbidding
 
 from . import sigmoid, xo_net
 
@@ -30,11 +30,10 @@ def _source_losses(answer):
         return False, "that is the sum over the two outputs: take the mean."
     if np.isclose(answer[0], -np.log(p[0]), rtol=1e-3):
         return False, "the O output, whose target is 0, contributes -log(1 - p) too."
-    for name, got, want in (("cross-entropy", answer[0], bce), ("squared error",
-                                                                 answer[1], mse)):
-        ok, feedback = close(got, want, rtol=2e-3)
-        if not ok:
-            return False, f"the {name}: {feedback}"
+    ok, feedback = close_each([("the cross-entropy", answer[0], bce),
+                               ("the squared error", answer[1], mse)], rtol=2e-3)
+    if not ok:
+        return False, feedback
     return True, "both losses agree (to 3 digits)."
 
 
@@ -61,10 +60,10 @@ def _wrong_gradient(answer):
     if np.isclose(answer[1], 2 * (p - WRONG_TARGET), rtol=1e-2):
         return False, ("the squared error acts on p = sigmoid(z): the chain rule "
                        "adds a factor.")
-    for name, got, want in (("BCE", answer[0], bce), ("MSE", answer[1], mse)):
-        ok, feedback = close(got, want, rtol=2e-3)
-        if not ok:
-            return False, f"{name}: {feedback}"
+    ok, feedback = close_each([("BCE", answer[0], bce), ("MSE", answer[1], mse)],
+                              rtol=2e-3)
+    if not ok:
+        return False, feedback
     return True, f"the squared error's gradient is {bce / mse:.0f} times smaller here."
 
 

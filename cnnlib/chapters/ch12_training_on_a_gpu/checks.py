@@ -8,7 +8,7 @@ computation made to raise (:func:`cnnlib.checks.forbidding`).
 import numpy as np
 import torch
 
-from cnnlib.checks import Placeholder, close, exercise, forbidding
+from cnnlib.checks import Placeholder, close, close_each, exercise, forbidding
 
 from . import fashion_net, fgsm, rounded
 
@@ -30,10 +30,10 @@ def _transfer(answer):
         return False, "that is one byte per pixel: float32 takes four."
     if np.isclose(answer[0], size / 2 ** 20, rtol=1e-3):
         return False, "use a megabyte of 10**6 bytes (the exercise's unit), not 2**20."
-    for name, got, want in (("the size", answer[0], mb), ("the time", answer[1], ms)):
-        ok, feedback = close(got, want, rtol=2e-3)
-        if not ok:
-            return False, f"{name}: {feedback}"
+    ok, feedback = close_each([("the size", answer[0], mb), ("the time", answer[1], ms)],
+                              rtol=2e-3)
+    if not ok:
+        return False, feedback
     return True, "a few milliseconds: copied once, it hardly matters."
 
 
